@@ -1,0 +1,47 @@
+# Everything installs into .venv from the pinned requirements.lock.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: install run migrate test lint format lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+run: migrate ## serve on the embedded defaults (SQLite, in-memory cache, in-process events)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+migrate: install ## bring the configured database to the latest schema
+	$(BIN)/alembic upgrade head
+
+test: install ## the whole suite; MariaDB tests skip locally when no server answers
+	$(BIN)/pytest
+
+lint: install ## ruff, mypy (strict on app/) and the layer contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lock: ## re-pin every dependency after changing pyproject.toml
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude cqrs-service > requirements.lock
+	rm -rf .lock-venv build *.egg-info
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""Signing in and refreshing: both issue a new token pair and record the refresh token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.application.clock import Clock
+from app.application.handlers import CommandService, command_handler
+from app.application.ports.security import PasswordHasher, TokenCodec
+from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.domain.errors import Unauthorized
+
+BAD_CREDENTIALS = "incorrect email or password"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class AuthCommandService(CommandService):
+    def __init__(
+        self,
+        write_uow: WriteUnitOfWorkFactory,
+        hasher: PasswordHasher,
+        tokens: TokenCodec,
+        clock: Clock,
+    ) -> None:
+        super().__init__(write_uow)
+        self._hasher = hasher
+        self._tokens = tokens
+        self._clock = clock
+
+    @command_handler
+    async def login(self, email: str, password: str) -> TokenPair:
+        user = await self.uow.users.get_by_email(email)
+        if user is None:
+            await self._hasher.burn()
+            raise Unauthorized(BAD_CREDENTIALS)
+        if not await self._hasher.verify(user.password_hash, password):
+            raise Unauthorized(BAD_CREDENTIALS)
+        return await self._issue_pair(user.id)
+
+    @command_handler
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        claims = self._tokens.decode(refresh_token, kind="refresh")
+        owner = await self.uow.refresh_tokens.use(claims.token_id, now=self._clock())
+        if owner is None or owner != claims.subject:
+            raise Unauthorized("the refresh token is invalid, expired or already used")
+        return await self._issue_pair(owner)
+
+    async def _issue_pair(self, user_id: str) -> TokenPair:
+        now = self._clock()
+        access, _ = self._tokens.issue(subject=user_id, kind="access", now=now)
+        refresh, refresh_claims = self._tokens.issue(subject=user_id, kind="refresh", now=now)
+        await self.uow.refresh_tokens.add(
+            refresh_claims.token_id, user_id=user_id, expires_at=refresh_claims.expires_at
+        )
+        return TokenPair(
+            access_token=access,
+            refresh_token=refresh,
+            expires_in=self._tokens.access_ttl_seconds,
+        )

@@ -1,0 +1,141 @@
+"""Post commands: create, replace, patch and delete, by their author only."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.application.clock import Clock
+from app.application.handlers import CommandService, command_handler
+from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.domain.errors import NotFound
+from app.domain.posts import BODY_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, Post
+
+
+def _unique_tags(tags: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(tags))
+    if len(unique) > TAGS_MAX:
+        raise ValueError(f"at most {TAGS_MAX} distinct tags are allowed")
+    return unique
+
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX, pattern=r"^[a-z0-9-]+$")]
+Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(_unique_tags)]
+
+
+class PostCommand(BaseModel):
+    """The full content of a post, as written on create and on replace."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Title
+    body: Body
+    tags: Tags = Field(default_factory=list)
+
+
+class PostPatch(BaseModel):
+    """Some of a post's fields; the others keep their value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Title | None = None
+    body: Body | None = None
+    tags: Tags | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one_non_null_field(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of title, body, tags")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class PostCommandService(CommandService):
+    def __init__(self, write_uow: WriteUnitOfWorkFactory, clock: Clock) -> None:
+        super().__init__(write_uow)
+        self._clock = clock
+
+    @command_handler
+    async def create_post(self, command: PostCommand, *, author_id: str) -> Post:
+        post = Post.create(
+            title=command.title,
+            body=command.body,
+            tags=list(command.tags),
+            author_id=author_id,
+            now=self._clock(),
+        )
+        await self.uow.posts.add(post)
+        return post
+
+    @command_handler
+    async def update_post(
+        self,
+        post_id: str,
+        command: PostCommand,
+        *,
+        user_id: str,
+        accepted_versions: Collection[int] | None = None,
+    ) -> Post:
+        return await self._edit(
+            post_id,
+            user_id=user_id,
+            accepted_versions=accepted_versions,
+            title=command.title,
+            body=command.body,
+            tags=list(command.tags),
+        )
+
+    @command_handler
+    async def patch_post(
+        self,
+        post_id: str,
+        patch: PostPatch,
+        *,
+        user_id: str,
+        accepted_versions: Collection[int] | None = None,
+    ) -> Post:
+        return await self._edit(
+            post_id,
+            user_id=user_id,
+            accepted_versions=accepted_versions,
+            title=patch.title,
+            body=patch.body,
+            tags=None if patch.tags is None else list(patch.tags),
+        )
+
+    @command_handler
+    async def delete_post(
+        self, post_id: str, *, user_id: str, accepted_versions: Collection[int] | None = None
+    ) -> None:
+        post = await self._get(post_id)
+        post.ensure_can_be_changed_by(user_id, accepted_versions)
+        await self.uow.posts.delete(post)
+
+    async def _edit(
+        self,
+        post_id: str,
+        *,
+        user_id: str,
+        accepted_versions: Collection[int] | None,
+        title: str | None,
+        body: str | None,
+        tags: list[str] | None,
+    ) -> Post:
+        post = await self._get(post_id)
+        post.ensure_can_be_changed_by(user_id, accepted_versions)
+        previous_version = post.version
+        post.edit(now=self._clock(), title=title, body=body, tags=tags)
+        await self.uow.posts.update(post, previous_version=previous_version)
+        return post
+
+    async def _get(self, post_id: str) -> Post:
+        post = await self.uow.posts.get(post_id)
+        if post is None:
+            raise NotFound(f"post {post_id} does not exist")
+        return post

@@ -1,0 +1,46 @@
+"""Ports of the write side: repositories of aggregates, used through the write unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from app.domain.posts import Post
+from app.domain.users import User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Stage a new user; raises Conflict if the email is taken in any case."""
+        ...
+
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """Find a user by email, ignoring case."""
+        ...
+
+
+class PostRepository(Protocol):
+    async def add(self, post: Post) -> None: ...
+
+    async def get(self, post_id: str) -> Post | None: ...
+
+    async def update(self, post: Post, *, previous_version: int) -> None:
+        """Store the edited post if the stored one is still at previous_version.
+
+        Raises PreconditionFailed when another writer got there first, so no update is lost.
+        """
+        ...
+
+    async def delete(self, post: Post) -> None:
+        """Delete the post if it is still at its version; raises PreconditionFailed if not."""
+        ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, token_id: str, *, user_id: str, expires_at: datetime) -> None: ...
+
+    async def use(self, token_id: str, *, now: datetime) -> str | None:
+        """Mark the token used, once: the owner's id the first time, None ever after."""
+        ...

@@ -1,0 +1,65 @@
+"""Units of work: the only way services reach storage.
+
+The write unit of work is one transaction on the primary; the read unit of work is a
+read-only scope on the read engine and has no commit at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from app.application.ports.readers import PostReader, UserReader
+from app.application.ports.repositories import (
+    PostRepository,
+    RefreshTokenRepository,
+    UserRepository,
+)
+
+
+class ReadUnitOfWork(Protocol):
+    @property
+    def posts(self) -> PostReader: ...
+
+    @property
+    def users(self) -> UserReader: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+class WriteUnitOfWork(Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+
+ReadUnitOfWorkFactory = Callable[[], ReadUnitOfWork]
+WriteUnitOfWorkFactory = Callable[[], WriteUnitOfWork]

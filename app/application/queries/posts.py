@@ -1,0 +1,106 @@
+"""Post queries: one post, and filtered pages of posts with keyset cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from app.application.handlers import QueryService, query_handler
+from app.application.ports.readers import PostsFilter, PostsPosition, PostView
+from app.domain.errors import NotFound
+
+Order = Literal["asc", "desc"]
+
+
+class PostsQuery(BaseModel):
+    """Filters, order and position of a page of posts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    author_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = None
+    tag: Annotated[str, StringConstraints(min_length=1, max_length=30)] | None = None
+    q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    order: Order = "desc"
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    @field_validator("cursor")
+    @classmethod
+    def _cursor_is_ours(cls, cursor: str | None) -> str | None:
+        if cursor is not None:
+            decode_cursor(cursor)
+        return cursor
+
+    @model_validator(mode="after")
+    def _cursor_matches_order(self) -> Self:
+        if self.cursor is not None and decode_cursor(self.cursor)[0] != self.order:
+            raise ValueError("cursor was issued for the other order")
+        return self
+
+    @property
+    def after(self) -> PostsPosition | None:
+        """Where the previous page ended, or None for the first page."""
+        return None if self.cursor is None else decode_cursor(self.cursor)[1]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostsResult:
+    total: int
+    items: list[PostView]
+    next_cursor: str | None
+
+
+def encode_cursor(position: PostsPosition, order: Order) -> str:
+    raw = json.dumps([order, position.created_at.isoformat(), position.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
+    """The order and position a cursor stands for; ValueError for anything not issued here."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        order, created_at, post_id = json.loads(base64.urlsafe_b64decode(padded))
+        when = datetime.fromisoformat(created_at)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("cursor is not one this service issued") from None
+    if order not in ("asc", "desc") or when.tzinfo is None or not isinstance(post_id, str):
+        raise ValueError("cursor is not one this service issued")
+    return order, PostsPosition(created_at=when, id=post_id)
+
+
+class PostQueryService(QueryService):
+    @query_handler
+    async def get_post(self, post_id: str) -> PostView:
+        post = await self.uow.posts.get(post_id)
+        if post is None:
+            raise NotFound(f"post {post_id} does not exist")
+        return post
+
+    @query_handler
+    async def get_posts(self, query: PostsQuery) -> PostsResult:
+        where = PostsFilter(author_id=query.author_id, tag=query.tag, title_contains=query.q)
+        rows = await self.uow.posts.page(
+            where, order=query.order, limit=query.limit + 1, after=query.after
+        )
+        items = rows[: query.limit]
+        next_cursor = None
+        if len(rows) > query.limit:
+            last = items[-1]
+            next_cursor = encode_cursor(
+                PostsPosition(created_at=last.created_at, id=last.id), query.order
+            )
+        total = await self.uow.posts.count(where)
+        return PostsResult(total=total, items=items, next_cursor=next_cursor)

@@ -1,0 +1,96 @@
+"""The SQLModel tables: how aggregates and read models are stored.
+
+The naming convention is set on the metadata before any table is declared, so every
+constraint has a stable name on every database and migrations can address it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.infra.db.types import LongText, UtcDateTime
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+ID_LENGTH = 36
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    email: str = Field(max_length=254)
+    email_key: str = Field(max_length=254, unique=True)
+    display_name: str = Field(max_length=50)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+
+
+class PostRow(SQLModel, table=True):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_created_at_id", "created_at", "id"),
+        Index("ix_posts_author_id_created_at_id", "author_id", "created_at", "id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    author_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("users.id"), nullable=False)
+    )
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(LongText, nullable=False))
+    tags: str = Field(max_length=400, description="the post's tags, comma-separated, in order")
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    version: int
+
+
+class PostTagRow(SQLModel, table=True):
+    """One row per tag of a post, with the post's sort key, for the tag filter's index."""
+
+    __tablename__ = "post_tags"
+    __table_args__ = (
+        Index("ix_post_tags_tag_created_at_post_id", "tag", "created_at", "post_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    post_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("posts.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    tag: str = Field(primary_key=True, max_length=30)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+
+
+class RefreshTokenRow(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    user_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("users.id"), nullable=False, index=True)
+    )
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
+
+
+users = UserRow.__table__  # type: ignore[attr-defined]
+posts = PostRow.__table__  # type: ignore[attr-defined]
+post_tags = PostTagRow.__table__  # type: ignore[attr-defined]
+refresh_tokens = RefreshTokenRow.__table__  # type: ignore[attr-defined]
+metadata = SQLModel.metadata

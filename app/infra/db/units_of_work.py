@@ -1,0 +1,111 @@
+"""The SQL units of work.
+
+`SqlWriteUnitOfWork`: one session on the primary, one transaction, committed only by
+`commit()`; leaving without it rolls back. `SqlReadUnitOfWork`: one connection from the
+read engine, opened at the first query (a scope that never queries costs nothing),
+and no commit at all. Both turn lost or refused connections into `Unavailable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from app.domain.errors import Unavailable
+from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
+from app.infra.repositories.sql_refresh_tokens import SqlRefreshTokenRepository
+from app.infra.repositories.sql_users import SqlUserReader, SqlUserRepository
+
+ConnectionFactory = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+
+
+def _is_outage(error: BaseException | None) -> bool:
+    if isinstance(error, PoolTimeout | OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class SqlWriteUnitOfWork:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    @property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self.session)
+
+    @property
+    def posts(self) -> SqlPostRepository:
+        return SqlPostRepository(self.session)
+
+    @property
+    def refresh_tokens(self) -> SqlRefreshTokenRepository:
+        return SqlRefreshTokenRepository(self.session)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+        if _is_outage(exc):
+            raise Unavailable("the database is unavailable") from exc
+
+
+class SqlReadUnitOfWork:
+    def __init__(self, connect: ConnectionFactory) -> None:
+        self._connect = connect
+        self._stack: AsyncExitStack | None = None
+        self._connection: AsyncConnection | None = None
+        self.posts = SqlPostReader(self._open_connection)
+        self.users = SqlUserReader(self._open_connection)
+
+    async def _open_connection(self) -> AsyncConnection:
+        if self._connection is None:
+            if self._stack is None:
+                raise RuntimeError("the unit of work is not open")
+            self._connection = await self._stack.enter_async_context(self._connect())
+        return self._connection
+
+    async def __aenter__(self) -> Self:
+        self._stack = AsyncExitStack()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        stack, self._stack, self._connection = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()
+        if _is_outage(exc):
+            raise Unavailable("the database is unavailable") from exc

@@ -1,0 +1,189 @@
+"""Posts in SQL: the write repository (optimistic versions, row locks) and the reader.
+
+Keyset conditions are spelled `created_at < :c OR (created_at = :c AND id < :i)`:
+MariaDB range-scans the (created_at, id) index for that form, while the row-value form
+`(created_at, id) < (:c, :i)` walks the whole index.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Select
+
+from app.application.ports.readers import PostsFilter, PostsPosition, PostView
+from app.domain.errors import PreconditionFailed
+from app.domain.posts import Post
+from app.infra.db.tables import post_tags, posts
+from app.infra.repositories.connections import ConnectionSource
+
+_COLUMNS = (
+    posts.c.id,
+    posts.c.title,
+    posts.c.body,
+    posts.c.tags,
+    posts.c.author_id,
+    posts.c.created_at,
+    posts.c.updated_at,
+    posts.c.version,
+)
+
+
+def _split_tags(text: str) -> list[str]:
+    return text.split(",") if text else []
+
+
+def _post(row: Row[Any]) -> Post:
+    return Post(
+        id=row.id,
+        title=row.title,
+        body=row.body,
+        tags=_split_tags(row.tags),
+        author_id=row.author_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _view(row: Row[Any]) -> PostView:
+    return PostView(
+        id=row.id,
+        title=row.title,
+        body=row.body,
+        tags=_split_tags(row.tags),
+        author_id=row.author_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+class SqlPostRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, post: Post) -> None:
+        await self._session.execute(
+            insert(posts).values(
+                id=post.id,
+                title=post.title,
+                body=post.body,
+                tags=",".join(post.tags),
+                author_id=post.author_id,
+                created_at=post.created_at,
+                updated_at=post.updated_at,
+                version=post.version,
+            )
+        )
+        await self._insert_tags(post)
+
+    async def get(self, post_id: str) -> Post | None:
+        """The post, locked until the end of the transaction where the database can lock rows."""
+        query = select(*_COLUMNS).where(posts.c.id == post_id).with_for_update()
+        row = (await self._session.execute(query)).first()
+        return None if row is None else _post(row)
+
+    async def update(self, post: Post, *, previous_version: int) -> None:
+        result = await self._session.execute(
+            update(posts)
+            .where(posts.c.id == post.id, posts.c.version == previous_version)
+            .values(
+                title=post.title,
+                body=post.body,
+                tags=",".join(post.tags),
+                updated_at=post.updated_at,
+                version=post.version,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise PreconditionFailed("the post has changed since it was read")
+        await self._session.execute(delete(post_tags).where(post_tags.c.post_id == post.id))
+        await self._insert_tags(post)
+
+    async def delete(self, post: Post) -> None:
+        await self._session.execute(delete(post_tags).where(post_tags.c.post_id == post.id))
+        result = await self._session.execute(
+            delete(posts).where(posts.c.id == post.id, posts.c.version == post.version)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise PreconditionFailed("the post has changed since it was read")
+
+    async def _insert_tags(self, post: Post) -> None:
+        if post.tags:
+            await self._session.execute(
+                insert(post_tags),
+                [{"post_id": post.id, "tag": tag, "created_at": post.created_at} for tag in post.tags],
+            )
+
+
+def _after(
+    created_at: ColumnElement[Any],
+    post_id: ColumnElement[Any],
+    position: PostsPosition,
+    order: Literal["asc", "desc"],
+) -> ColumnElement[bool]:
+    if order == "desc":
+        return or_(
+            created_at < position.created_at,
+            and_(created_at == position.created_at, post_id < position.id),
+        )
+    return or_(
+        created_at > position.created_at,
+        and_(created_at == position.created_at, post_id > position.id),
+    )
+
+
+def _filtered(query: Select[Any], where: PostsFilter) -> Select[Any]:
+    if where.tag is not None:
+        query = query.join(post_tags, post_tags.c.post_id == posts.c.id).where(
+            post_tags.c.tag == where.tag
+        )
+    if where.author_id is not None:
+        query = query.where(posts.c.author_id == where.author_id)
+    if where.title_contains is not None:
+        query = query.where(
+            func.lower(posts.c.title).contains(where.title_contains.lower(), autoescape=True)
+        )
+    return query
+
+
+class SqlPostReader:
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    async def get(self, post_id: str) -> PostView | None:
+        connection = await self._connection()
+        row = (await connection.execute(select(*_COLUMNS).where(posts.c.id == post_id))).first()
+        return None if row is None else _view(row)
+
+    async def count(self, where: PostsFilter) -> int:
+        connection = await self._connection()
+        query = _filtered(select(func.count()).select_from(posts), where)
+        return int((await connection.execute(query)).scalar_one())
+
+    async def page(
+        self,
+        where: PostsFilter,
+        *,
+        order: Literal["asc", "desc"],
+        limit: int,
+        after: PostsPosition | None,
+    ) -> list[PostView]:
+        # With a tag, sort on the tag table's copy of the key so its index serves the range.
+        if where.tag is not None:
+            created_at, post_id = post_tags.c.created_at, post_tags.c.post_id
+        else:
+            created_at, post_id = posts.c.created_at, posts.c.id
+        query = _filtered(select(*_COLUMNS), where)
+        if after is not None:
+            query = query.where(_after(created_at, post_id, after, order))
+        if order == "desc":
+            query = query.order_by(created_at.desc(), post_id.desc())
+        else:
+            query = query.order_by(created_at.asc(), post_id.asc())
+        connection = await self._connection()
+        rows = (await connection.execute(query.limit(limit))).all()
+        return [_view(row) for row in rows]

@@ -1,0 +1,75 @@
+"""Users in SQL: the write repository and the read-side reader."""
+
+from __future__ import annotations
+
+from sqlalchemy import Row, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.application.ports.readers import UserView
+from app.domain.errors import Conflict
+from app.domain.users import User, email_key
+from app.infra.db.tables import users
+from app.infra.repositories.connections import ConnectionSource
+
+
+def _user(row: Row[tuple[str, str, str, str, object]]) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+    )
+
+
+_USER_COLUMNS = (users.c.id, users.c.email, users.c.display_name, users.c.password_hash, users.c.created_at)
+
+
+class SqlUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> None:
+        try:
+            await self._session.execute(
+                insert(users).values(
+                    id=user.id,
+                    email=user.email,
+                    email_key=user.email_key,
+                    display_name=user.display_name,
+                    password_hash=user.password_hash,
+                    created_at=user.created_at,
+                )
+            )
+        except IntegrityError as error:
+            raise Conflict("a user with this email already exists") from error
+
+    async def get(self, user_id: str) -> User | None:
+        result = await self._session.execute(select(*_USER_COLUMNS).where(users.c.id == user_id))
+        row = result.first()
+        return None if row is None else _user(row)
+
+    async def get_by_email(self, email: str) -> User | None:
+        result = await self._session.execute(
+            select(*_USER_COLUMNS).where(users.c.email_key == email_key(email))
+        )
+        row = result.first()
+        return None if row is None else _user(row)
+
+
+_VIEW_QUERY = select(users.c.id, users.c.email, users.c.display_name, users.c.created_at)
+
+
+class SqlUserReader:
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    async def get(self, user_id: str) -> UserView | None:
+        connection = await self._connection()
+        row = (await connection.execute(_VIEW_QUERY.where(users.c.id == user_id))).first()
+        if row is None:
+            return None
+        return UserView(
+            id=row.id, email=row.email, display_name=row.display_name, created_at=row.created_at
+        )

@@ -1,0 +1,105 @@
+"""Settings: `config.yml` holds every default, the environment (and `.env`) overrides.
+
+Each key of `config.yml` is overridden by the environment variable of the same name in
+upper case (`DATABASE_URL`, `JWT_SECRET`, ...), the names the seed's users already know.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Self
+from urllib.parse import quote
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+CONFIG_FILE = Path(__file__).resolve().parents[2] / "config.yml"
+DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", yaml_file=CONFIG_FILE, frozen=True
+    )
+
+    app_profile: Literal["development", "test", "production"]
+    log_level: str
+    host: str
+    port: int
+
+    database_url: str
+    database_read_url: str
+    database_username: str
+    database_password: SecretStr
+    database_name: str
+    database_pool_size: int
+    database_max_overflow: int
+    database_pool_timeout: float
+    database_pool_recycle: int
+    database_echo: bool
+
+    jwt_secret: SecretStr
+    jwt_access_ttl_seconds: int
+    jwt_refresh_ttl_seconds: int
+
+    argon2_memory_kib: int
+    argon2_time_cost: int
+    argon2_parallelism: int
+
+    redis_url: str
+    celery_broker_url: str
+    celery_backend_url: str
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = os.environ.get("CONFIG_FILE", CONFIG_FILE)
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file),
+        )
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret(self) -> Self:
+        secret = self.jwt_secret.get_secret_value()
+        if self.app_profile == "production" and (
+            secret == DEFAULT_JWT_SECRET or len(secret) < 32
+        ):
+            raise ValueError("JWT_SECRET must be set to 32 or more characters in production")
+        return self
+
+    @property
+    def write_url(self) -> str:
+        return self._full_url(self.database_url)
+
+    @property
+    def read_url(self) -> str:
+        """The replica when one is configured, else the primary."""
+        return self._full_url(self.database_read_url or self.database_url)
+
+    def _full_url(self, value: str) -> str:
+        """A full SQLAlchemy URL, or a MySQL/MariaDB URL built from a bare host[:port]."""
+        if "://" in value:
+            return value
+        user = quote(self.database_username, safe="")
+        password = quote(self.database_password.get_secret_value(), safe="")
+        credentials = f"{user}:{password}" if password else user
+        return f"mysql+aiomysql://{credentials}@{value}/{self.database_name}?charset=utf8mb4"
+
+
+def load_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]  # values come from config.yml and the environment

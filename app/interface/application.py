@@ -1,0 +1,48 @@
+"""Builds the FastAPI application around a container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from fastapi import FastAPI
+
+from app.interface.middleware import RequestIdMiddleware
+from app.interface.problems import install_problem_handlers
+from app.interface.routers import auth, health, posts, users
+
+
+class ResourceContainer(Protocol):
+    def init_resources(self) -> Any: ...
+
+    def shutdown_resources(self) -> Any: ...
+
+
+async def _maybe_await(result: Any) -> None:
+    """The container returns an awaitable only when some resource is async."""
+    if result is not None:
+        await result
+
+
+def build_api(container: ResourceContainer) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await _maybe_await(container.init_resources())
+        try:
+            yield
+        finally:
+            await _maybe_await(container.shutdown_resources())
+
+    api = FastAPI(
+        title="Posts service",
+        version="1.0.0",
+        summary="Users, tokens and posts, in four layers with CQRS and units of work.",
+        lifespan=lifespan,
+    )
+    api.state.container = container
+    install_problem_handlers(api)
+    api.add_middleware(RequestIdMiddleware)
+    for module in (users, auth, posts, health):
+        api.include_router(module.router)
+    return api

@@ -1,0 +1,55 @@
+"""How routes reach the container: async dependencies, resolved per request.
+
+Each dependency looks the provider up on the container held by the app at request
+time, so `container.<provider>.override(...)` reaches every route, and, being `async
+def`, none of them costs a hop to the threadpool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.application.authentication import Authenticator
+from app.application.commands.auth import AuthCommandService
+from app.application.commands.posts import PostCommandService
+from app.application.commands.users import UserCommandService
+from app.application.ports.health import ComponentProbe
+from app.application.queries.posts import PostQueryService
+from app.application.queries.users import UserQueryService
+from app.domain.errors import Unauthorized
+
+
+def provided(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency returning what the container's provider `name` gives now."""
+
+    async def resolve(request: Request) -> Any:
+        return getattr(request.app.state.container, name)()
+
+    resolve.__name__ = f"provide_{name}"
+    return resolve
+
+
+PostQueries = Annotated[PostQueryService, Depends(provided("post_query_service"))]
+PostCommands = Annotated[PostCommandService, Depends(provided("post_command_service"))]
+UserQueries = Annotated[UserQueryService, Depends(provided("user_query_service"))]
+UserCommands = Annotated[UserCommandService, Depends(provided("user_command_service"))]
+AuthCommands = Annotated[AuthCommandService, Depends(provided("auth_command_service"))]
+Probes = Annotated[list[ComponentProbe], Depends(provided("readiness_probes"))]
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+async def current_user_id(
+    token: Annotated[str | None, Depends(bearer)],
+    authenticator: Annotated[Authenticator, Depends(provided("authenticator"))],
+) -> str:
+    if token is None:
+        raise Unauthorized("sign in: this route needs a bearer token")
+    return authenticator.user_id(token)
+
+
+CurrentUserId = Annotated[str, Depends(current_user_id)]

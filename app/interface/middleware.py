@@ -1,0 +1,60 @@
+"""Pure ASGI middleware: request ids on every response, and the last line of defence.
+
+An exception that no handler took becomes a 500 problem here, logged with its
+traceback and the request id, without a word of it in the response.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.interface.problems import problem_response
+
+logger = logging.getLogger("app.requests")
+
+REQUEST_ID_HEADER = "x-request-id"
+_ACCEPTED_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = self._request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            logger.exception("unhandled error", extra={"request_id": request_id})
+            if started:
+                raise
+            response = problem_response(scope["path"], 500, "an unexpected error occurred")
+            await response(scope, receive, send_with_id)
+
+    @staticmethod
+    def _request_id(scope: Scope) -> str:
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                candidate = value.decode("latin-1")
+                if _ACCEPTED_ID.fullmatch(candidate):
+                    return candidate
+                break
+        return uuid.uuid4().hex

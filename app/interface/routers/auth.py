@@ -1,0 +1,35 @@
+"""Tokens: sign in with a password, refresh with a refresh token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+
+from app.interface.dependencies import AuthCommands
+from app.interface.problems import problem_responses
+from app.interface.schemas.users import RefreshIn, TokenPairOut
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=TokenPairOut, responses=problem_responses(401, 422))
+async def issue_token(
+    username: Annotated[str, Form(description="the account's email", max_length=254)],
+    password: Annotated[str, Form(max_length=128)],
+    auth: AuthCommands,
+) -> TokenPairOut:
+    """Sign in (OAuth2 password flow): a short-lived access token and a refresh token."""
+    pair = await auth.login(username, password)
+    return TokenPairOut(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )
+
+
+@router.post("/refresh", response_model=TokenPairOut, responses=problem_responses(401, 422))
+async def refresh(body: RefreshIn, auth: AuthCommands) -> TokenPairOut:
+    """Trade a refresh token, once, for a new pair."""
+    pair = await auth.refresh(body.refresh_token)
+    return TokenPairOut(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )

@@ -1,0 +1,118 @@
+"""Posts: create, read, list, replace, patch, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from app.application.commands.posts import PostCommand, PostPatch
+from app.application.ports.readers import PostView
+from app.application.queries.posts import PostsQuery
+from app.domain.posts import Post
+from app.interface.dependencies import CurrentUserId, PostCommands, PostQueries
+from app.interface.etags import accepted_versions, etag_of, none_match
+from app.interface.problems import problem_responses
+from app.interface.schemas.posts import PostOut, PostsPageOut
+
+router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
+
+IfMatch = Annotated[str | None, Header(description="Write only if the post still has this ETag")]
+IfNoneMatch = Annotated[str | None, Header(description="Answer 304 if the post still has this ETag")]
+JSON = "application/json"
+
+
+def _post_response(post: Post | PostView, status_code: int = 200) -> Response:
+    body = PostOut.model_validate(post, from_attributes=True).model_dump_json()
+    headers = {"ETag": etag_of(post.id, post.version)}
+    if status_code == status.HTTP_201_CREATED:
+        headers["Location"] = f"{router.prefix}/{post.id}"
+    return Response(body, status_code=status_code, media_type=JSON, headers=headers)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PostOut,
+    responses=problem_responses(401, 422),
+)
+async def create_post(command: PostCommand, user_id: CurrentUserId, posts: PostCommands) -> Response:
+    """Publish a post as the signed-in user."""
+    post = await posts.create_post(command, author_id=user_id)
+    return _post_response(post, status.HTTP_201_CREATED)
+
+
+@router.get("", response_model=PostsPageOut, responses=problem_responses(422))
+async def list_posts(query: Annotated[PostsQuery, Query()], posts: PostQueries) -> Response:
+    """A page of posts, newest first by default; follow `next_cursor` for the next page."""
+    result = await posts.get_posts(query)
+    page = PostsPageOut(
+        total=result.total,
+        items=[PostOut.model_validate(item, from_attributes=True) for item in result.items],
+        next_cursor=result.next_cursor,
+    )
+    return Response(page.model_dump_json(), media_type=JSON)
+
+
+@router.get(
+    "/{post_id}",
+    response_model=PostOut,
+    responses={304: {"description": "Not Modified"}, **problem_responses(404)},
+)
+async def get_post(post_id: str, posts: PostQueries, if_none_match: IfNoneMatch = None) -> Response:
+    """One post, with its ETag."""
+    post = await posts.get_post(post_id)
+    etag = etag_of(post.id, post.version)
+    if none_match(if_none_match, etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return _post_response(post)
+
+
+@router.put(
+    "/{post_id}", response_model=PostOut, responses=problem_responses(401, 403, 404, 412, 422)
+)
+async def replace_post(
+    post_id: str,
+    command: PostCommand,
+    user_id: CurrentUserId,
+    posts: PostCommands,
+    if_match: IfMatch = None,
+) -> Response:
+    """Replace a post's title, body and tags (author only)."""
+    post = await posts.update_post(
+        post_id, command, user_id=user_id, accepted_versions=accepted_versions(if_match, post_id)
+    )
+    return _post_response(post)
+
+
+@router.patch(
+    "/{post_id}", response_model=PostOut, responses=problem_responses(401, 403, 404, 412, 422)
+)
+async def patch_post(
+    post_id: str,
+    patch: PostPatch,
+    user_id: CurrentUserId,
+    posts: PostCommands,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change some of a post's title, body and tags (author only)."""
+    post = await posts.patch_post(
+        post_id, patch, user_id=user_id, accepted_versions=accepted_versions(if_match, post_id)
+    )
+    return _post_response(post)
+
+
+@router.delete(
+    "/{post_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404, 412),
+)
+async def delete_post(
+    post_id: str, user_id: CurrentUserId, posts: PostCommands, if_match: IfMatch = None
+) -> Response:
+    """Delete a post (author only)."""
+    await posts.delete_post(
+        post_id, user_id=user_id, accepted_versions=accepted_versions(if_match, post_id)
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

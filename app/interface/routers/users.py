@@ -1,0 +1,37 @@
+"""Users: registration, the signed-in user's account, public profiles."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from app.application.commands.users import RegisterUser
+from app.interface.dependencies import CurrentUserId, UserCommands, UserQueries
+from app.interface.problems import problem_responses
+from app.interface.schemas.users import PublicProfileOut, UserOut
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=problem_responses(409, 422),
+)
+async def register(command: RegisterUser, users: UserCommands, response: Response) -> UserOut:
+    """Create an account; the email must not be taken, in any case."""
+    user = await users.register(command)
+    response.headers["Location"] = f"{router.prefix}/{user.id}"
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.get("/me", response_model=UserOut, responses=problem_responses(401))
+async def me(user_id: CurrentUserId, users: UserQueries) -> UserOut:
+    """The signed-in user's account."""
+    return UserOut.model_validate(await users.get_user(user_id), from_attributes=True)
+
+
+@router.get("/{user_id}", response_model=PublicProfileOut, responses=problem_responses(404))
+async def public_profile(user_id: str, users: UserQueries) -> PublicProfileOut:
+    """What anyone may see of a user."""
+    return PublicProfileOut.model_validate(await users.get_user(user_id), from_attributes=True)

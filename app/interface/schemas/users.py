@@ -1,0 +1,38 @@
+"""Response bodies of users and tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class UserOut(BaseModel):
+    """A user's own account."""
+
+    id: str
+    email: str
+    display_name: str
+    created_at: datetime
+
+
+class PublicProfileOut(BaseModel):
+    """What anyone may see of a user."""
+
+    id: str
+    display_name: str
+    created_at: datetime
+
+
+class TokenPairOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str

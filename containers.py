@@ -1,0 +1,98 @@
+"""The composition root: the one place that knows every layer.
+
+Tests swap any provider, for example `container.write_uow.override(fake_factory)`;
+routes resolve services from the container at request time, so overrides reach them.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.application.authentication import Authenticator
+from app.application.commands.auth import AuthCommandService
+from app.application.commands.posts import PostCommandService
+from app.application.commands.users import UserCommandService
+from app.application.queries.posts import PostQueryService
+from app.application.queries.users import UserQueryService
+from app.domain.identity import utc_now
+from app.infra.db.probes import EngineProbe
+from app.infra.db.engines import build_engine, disposed_at_shutdown
+from app.infra.db.units_of_work import SqlReadUnitOfWork, SqlWriteUnitOfWork
+from app.infra.security.argon2_hasher import Argon2PasswordHasher
+from app.infra.security.jwt_codec import JwtTokenCodec
+from app.infra.settings import Settings, load_settings
+
+
+class Container(containers.DeclarativeContainer):
+    settings: providers.Provider[Settings] = providers.Singleton(load_settings)
+
+    clock = providers.Object(utc_now)
+
+    write_engine = providers.Singleton(
+        build_engine,
+        url=settings.provided.write_url,
+        read_only=False,
+        pool_size=settings.provided.database_pool_size,
+        max_overflow=settings.provided.database_max_overflow,
+        pool_timeout=settings.provided.database_pool_timeout,
+        pool_recycle=settings.provided.database_pool_recycle,
+        echo=settings.provided.database_echo,
+    )
+    read_engine = providers.Singleton(
+        build_engine,
+        url=settings.provided.read_url,
+        read_only=True,
+        pool_size=settings.provided.database_pool_size,
+        max_overflow=settings.provided.database_max_overflow,
+        pool_timeout=settings.provided.database_pool_timeout,
+        pool_recycle=settings.provided.database_pool_recycle,
+        echo=settings.provided.database_echo,
+    )
+    engines = providers.Resource(disposed_at_shutdown, write_engine, read_engine)
+
+    write_session_factory = providers.Singleton(
+        async_sessionmaker[AsyncSession],
+        bind=write_engine,
+        expire_on_commit=False,
+        autoflush=False,
+    )
+    read_connection_factory = providers.Callable(lambda engine: engine.connect, read_engine)
+
+    write_uow = providers.Factory(SqlWriteUnitOfWork, session_factory=write_session_factory)
+    read_uow = providers.Factory(SqlReadUnitOfWork, connect=read_connection_factory)
+
+    readiness_probes = providers.List(
+        providers.Factory(EngineProbe, name="write_database", engine=write_engine),
+        providers.Factory(EngineProbe, name="read_database", engine=read_engine),
+    )
+
+    password_hasher = providers.Singleton(
+        Argon2PasswordHasher,
+        memory_kib=settings.provided.argon2_memory_kib,
+        time_cost=settings.provided.argon2_time_cost,
+        parallelism=settings.provided.argon2_parallelism,
+    )
+    token_codec = providers.Singleton(
+        JwtTokenCodec,
+        secret=settings.provided.jwt_secret.get_secret_value.call(),
+        access_ttl_seconds=settings.provided.jwt_access_ttl_seconds,
+        refresh_ttl_seconds=settings.provided.jwt_refresh_ttl_seconds,
+    )
+    authenticator = providers.Singleton(Authenticator, tokens=token_codec)
+
+    user_query_service = providers.Factory(UserQueryService, read_uow=read_uow.provider)
+    post_query_service = providers.Factory(PostQueryService, read_uow=read_uow.provider)
+    user_command_service = providers.Factory(
+        UserCommandService, write_uow=write_uow.provider, hasher=password_hasher, clock=clock
+    )
+    auth_command_service = providers.Factory(
+        AuthCommandService,
+        write_uow=write_uow.provider,
+        hasher=password_hasher,
+        tokens=token_codec,
+        clock=clock,
+    )
+    post_command_service = providers.Factory(
+        PostCommandService, write_uow=write_uow.provider, clock=clock
+    )
