@@ -16,8 +16,8 @@ from app.application.commands.users import UserCommandService
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
 from app.domain.identity import utc_now
-from app.infra.db.probes import EngineProbe
 from app.infra.db.engines import build_engine, disposed_at_shutdown
+from app.infra.db.probes import EngineProbe
 from app.infra.db.units_of_work import SqlReadUnitOfWork, SqlWriteUnitOfWork
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.security.jwt_codec import JwtTokenCodec

@@ -50,9 +50,7 @@ def upgrade() -> None:
         **MYSQL_OPTIONS,
     )
     op.create_index("ix_posts_created_at_id", "posts", ["created_at", "id"])
-    op.create_index(
-        "ix_posts_author_id_created_at_id", "posts", ["author_id", "created_at", "id"]
-    )
+    op.create_index("ix_posts_author_id_created_at_id", "posts", ["author_id", "created_at", "id"])
     op.create_table(
         "post_tags",
         sa.Column("post_id", sa.String(36), nullable=False),
@@ -73,9 +71,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(36), nullable=False),
         sa.Column("expires_at", UTC_DATETIME, nullable=False),
         sa.Column("used_at", UTC_DATETIME, nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_refresh_tokens_user_id_users"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_refresh_tokens_user_id_users"),
         sa.PrimaryKeyConstraint("id", name="pk_refresh_tokens"),
         **MYSQL_OPTIONS,
     )

@@ -26,9 +26,7 @@ class User:
     created_at: datetime
 
     @classmethod
-    def register(
-        cls, *, email: str, display_name: str, password_hash: str, now: datetime
-    ) -> User:
+    def register(cls, *, email: str, display_name: str, password_hash: str, now: datetime) -> User:
         if not 1 <= len(display_name) <= DISPLAY_NAME_MAX:
             raise InvalidInput(
                 f"display_name must be 1..{DISPLAY_NAME_MAX} characters", field="display_name"

@@ -20,7 +20,7 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE = Path(__file__).resolve().parents[2] / "config.yml"
-DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"
+DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"  # noqa: S105  (refused in production)
 
 
 class Settings(BaseSettings):
@@ -76,9 +76,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Self:
         secret = self.jwt_secret.get_secret_value()
-        if self.app_profile == "production" and (
-            secret == DEFAULT_JWT_SECRET or len(secret) < 32
-        ):
+        if self.app_profile == "production" and (secret == DEFAULT_JWT_SECRET or len(secret) < 32):
             raise ValueError("JWT_SECRET must be set to 32 or more characters in production")
         return self
 
@@ -102,4 +100,4 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # values come from config.yml and the environment
+    return Settings()  # values come from config.yml and the environment

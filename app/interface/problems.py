@@ -79,7 +79,7 @@ def problem_response(
 def _status_of(error: AppError) -> int:
     for kind in type(error).__mro__:
         if kind in STATUS_OF:
-            return STATUS_OF[kind]  # type: ignore[index]
+            return STATUS_OF[kind]
     return 500
 
 
@@ -97,7 +97,11 @@ async def _app_error(request: Request, error: Exception) -> JSONResponse:
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
-        {"loc": list(item.get("loc", ())), "msg": str(item.get("msg", "")), "type": item.get("type", "")}
+        {
+            "loc": list(item.get("loc", ())),
+            "msg": str(item.get("msg", "")),
+            "type": item.get("type", ""),
+        }
         for item in error.errors()
     ]
     return problem_response(

@@ -15,7 +15,6 @@ from app.domain.errors import Conflict
 from app.domain.users import DISPLAY_NAME_MAX, EMAIL_MAX, User
 
 
-
 def _valid_email(email: str) -> str:
     """Check the address's syntax; it is stored exactly as given."""
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -35,7 +35,7 @@ def _split_tags(text: str) -> list[str]:
     return text.split(",") if text else []
 
 
-def _post(row: Row[Any]) -> Post:
+def _post(row: Any) -> Post:
     return Post(
         id=row.id,
         title=row.title,
@@ -48,7 +48,7 @@ def _post(row: Row[Any]) -> Post:
     )
 
 
-def _view(row: Row[Any]) -> PostView:
+def _view(row: Any) -> PostView:
     return PostView(
         id=row.id,
         title=row.title,
@@ -115,7 +115,10 @@ class SqlPostRepository:
         if post.tags:
             await self._session.execute(
                 insert(post_tags),
-                [{"post_id": post.id, "tag": tag, "created_at": post.created_at} for tag in post.tags],
+                [
+                    {"post_id": post.id, "tag": tag, "created_at": post.created_at}
+                    for tag in post.tags
+                ],
             )
 
 

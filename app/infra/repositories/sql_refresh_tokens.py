@@ -34,4 +34,5 @@ class SqlRefreshTokenRepository:
         owner = await self._session.execute(
             select(refresh_tokens.c.user_id).where(refresh_tokens.c.id == token_id)
         )
-        return owner.scalar_one()
+        user_id: str = owner.scalar_one()
+        return user_id

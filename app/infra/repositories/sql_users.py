@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, insert, select
+from typing import Any
+
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +15,7 @@ from app.infra.db.tables import users
 from app.infra.repositories.connections import ConnectionSource
 
 
-def _user(row: Row[tuple[str, str, str, str, object]]) -> User:
+def _user(row: Any) -> User:
     return User(
         id=row.id,
         email=row.email,
@@ -23,7 +25,13 @@ def _user(row: Row[tuple[str, str, str, str, object]]) -> User:
     )
 
 
-_USER_COLUMNS = (users.c.id, users.c.email, users.c.display_name, users.c.password_hash, users.c.created_at)
+_USER_COLUMNS = (
+    users.c.id,
+    users.c.email,
+    users.c.display_name,
+    users.c.password_hash,
+    users.c.created_at,
+)
 
 
 class SqlUserRepository:

@@ -18,7 +18,9 @@ from app.interface.schemas.posts import PostOut, PostsPageOut
 router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
 
 IfMatch = Annotated[str | None, Header(description="Write only if the post still has this ETag")]
-IfNoneMatch = Annotated[str | None, Header(description="Answer 304 if the post still has this ETag")]
+IfNoneMatch = Annotated[
+    str | None, Header(description="Answer 304 if the post still has this ETag")
+]
 JSON = "application/json"
 
 
@@ -36,7 +38,9 @@ def _post_response(post: Post | PostView, status_code: int = 200) -> Response:
     response_model=PostOut,
     responses=problem_responses(401, 422),
 )
-async def create_post(command: PostCommand, user_id: CurrentUserId, posts: PostCommands) -> Response:
+async def create_post(
+    command: PostCommand, user_id: CurrentUserId, posts: PostCommands
+) -> Response:
     """Publish a post as the signed-in user."""
     post = await posts.create_post(command, author_id=user_id)
     return _post_response(post, status.HTTP_201_CREATED)

@@ -27,7 +27,7 @@ class PublicProfileOut(BaseModel):
 
 class TokenPairOut(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  (a scheme name)
     expires_in: int
     refresh_token: str
 
