@@ -1,0 +1,102 @@
+"""PostReader contract: filters, counts, and keyset pages in both orders."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from app.application.ports.readers import PostsFilter, PostsPosition, PostView
+from app.application.ports.units_of_work import ReadUnitOfWork
+from app.domain.posts import Post
+from app.domain.users import User
+from tests.contract.builders import a_post, a_user, saved
+from tests.contract.conftest import Storage
+
+
+async def _library(storage: Storage) -> tuple[User, User, list[Post]]:
+    ada, bob = a_user("ada@example.com"), a_user("bob@example.com")
+    posts = [
+        a_post(ada, title="Python tips", tags=["python"], minutes=1),
+        a_post(ada, title="Rust notes", tags=["rust", "python"], minutes=2),
+        a_post(bob, title="PYTHON at scale", tags=["python", "ops"], minutes=3),
+        a_post(bob, title="Cooking 100% right", tags=["food"], minutes=4),
+    ]
+    await saved(storage.write_uow(), ada)
+    await saved(storage.write_uow(), bob, *posts)
+    return ada, bob, posts
+
+
+async def _all_pages(
+    reader: ReadUnitOfWork, where: PostsFilter, order: Literal["asc", "desc"], size: int
+) -> list[PostView]:
+    seen: list[PostView] = []
+    after = None
+    while True:
+        page = await reader.posts.page(where, order=order, limit=size, after=after)
+        seen.extend(page)
+        if len(page) < size:
+            return seen
+        after = PostsPosition(created_at=page[-1].created_at, id=page[-1].id)
+
+
+class TestPostReader:
+    async def test_get_returns_the_view(self, storage: Storage) -> None:
+        _, _, posts = await _library(storage)
+        async with storage.read_uow() as reader:
+            view = await reader.posts.get(posts[1].id)
+            missing = await reader.posts.get("missing")
+        assert view is not None
+        assert (view.title, view.tags, view.version) == ("Rust notes", ["rust", "python"], 1)
+        assert missing is None
+
+    async def test_newest_come_first_by_default_order(self, storage: Storage) -> None:
+        _, _, posts = await _library(storage)
+        async with storage.read_uow() as reader:
+            page = await reader.posts.page(PostsFilter(), order="desc", limit=10, after=None)
+        assert [view.id for view in page] == [post.id for post in reversed(posts)]
+
+    async def test_ascending_order_is_oldest_first(self, storage: Storage) -> None:
+        _, _, posts = await _library(storage)
+        async with storage.read_uow() as reader:
+            page = await reader.posts.page(PostsFilter(), order="asc", limit=10, after=None)
+        assert [view.id for view in page] == [post.id for post in posts]
+
+    async def test_filters_combine_and_count_agrees(self, storage: Storage) -> None:
+        ada, _, posts = await _library(storage)
+        where = PostsFilter(author_id=ada.id, tag="python")
+        async with storage.read_uow() as reader:
+            page = await reader.posts.page(where, order="asc", limit=10, after=None)
+            total = await reader.posts.count(where)
+        assert [view.id for view in page] == [posts[0].id, posts[1].id]
+        assert total == 2
+
+    async def test_title_search_ignores_case(self, storage: Storage) -> None:
+        _, _, posts = await _library(storage)
+        where = PostsFilter(title_contains="python")
+        async with storage.read_uow() as reader:
+            page = await reader.posts.page(where, order="asc", limit=10, after=None)
+            total = await reader.posts.count(where)
+        assert [view.id for view in page] == [posts[0].id, posts[2].id]
+        assert total == 2
+
+    async def test_title_search_treats_wildcards_literally(self, storage: Storage) -> None:
+        _, _, posts = await _library(storage)
+        async with storage.read_uow() as reader:
+            percent = await reader.posts.count(PostsFilter(title_contains="100%"))
+            underscore = await reader.posts.count(PostsFilter(title_contains="_"))
+        assert (percent, underscore) == (1, 0)
+
+    async def test_pages_cover_every_match_once_in_both_orders(self, storage: Storage) -> None:
+        _, _, posts = await _library(storage)
+        async with storage.read_uow() as reader:
+            desc = await _all_pages(reader, PostsFilter(), "desc", 3)
+            asc = await _all_pages(reader, PostsFilter(tag="python"), "asc", 1)
+        assert [view.id for view in desc] == [post.id for post in reversed(posts)]
+        assert [view.id for view in asc] == [posts[0].id, posts[1].id, posts[2].id]
+
+    async def test_equal_timestamps_are_ordered_by_id(self, storage: Storage) -> None:
+        author = a_user()
+        twins = [a_post(author, title=f"twin {n}", minutes=5) for n in range(4)]
+        await saved(storage.write_uow(), author, *twins)
+        async with storage.read_uow() as reader:
+            seen = await _all_pages(reader, PostsFilter(), "desc", 1)
+        assert [view.id for view in seen] == sorted((post.id for post in twins), reverse=True)

@@ -1,0 +1,57 @@
+"""UserRepository and UserReader contracts."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.errors import Conflict
+from tests.contract.builders import a_user, saved
+from tests.contract.conftest import Storage
+
+
+class TestUserRepository:
+    async def test_a_stored_user_comes_back_whole(self, storage: Storage) -> None:
+        user = a_user("Ada.Lovelace@Example.com")
+        await saved(storage.write_uow(), user)
+
+        async with storage.write_uow() as uow:
+            found = await uow.users.get(user.id)
+        assert found == user
+
+    async def test_email_lookup_ignores_case(self, storage: Storage) -> None:
+        user = a_user("Ada@Example.com")
+        await saved(storage.write_uow(), user)
+
+        async with storage.write_uow() as uow:
+            found = await uow.users.get_by_email("ADA@example.COM")
+        assert found is not None
+        assert found.email == "Ada@Example.com"
+
+    async def test_an_email_taken_in_another_case_is_a_conflict(self, storage: Storage) -> None:
+        await saved(storage.write_uow(), a_user("ada@example.com"))
+
+        with pytest.raises(Conflict):
+            async with storage.write_uow() as uow:
+                await uow.users.add(a_user("ADA@EXAMPLE.COM"))
+
+    async def test_unknown_users_are_none(self, storage: Storage) -> None:
+        async with storage.write_uow() as uow:
+            assert await uow.users.get("nobody") is None
+            assert await uow.users.get_by_email("nobody@example.com") is None
+
+
+class TestUserReader:
+    async def test_the_view_has_the_account_fields(self, storage: Storage) -> None:
+        user = a_user()
+        await saved(storage.write_uow(), user)
+
+        async with storage.read_uow() as reader:
+            view = await reader.users.get(user.id)
+        assert view is not None
+        assert (view.id, view.email, view.display_name, view.created_at) == (
+            user.id,
+            user.email,
+            user.display_name,
+            user.created_at,
+        )
+        assert view.created_at.utcoffset() is not None

@@ -1,0 +1,128 @@
+"""Test databases: a SQLite file and a MariaDB database per test session, and
+per-test isolation by an outer transaction that is rolled back at the end.
+
+Inside a test, both units of work run on one connection that holds the outer
+transaction: a unit of work's commit releases a savepoint, its rollback rolls the
+savepoint back, and the test's end rolls everything back, so no test sees another's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.infra.db.engines import build_engine
+from app.infra.db.tables import metadata
+
+MARIADB_URL = os.environ.get(
+    "TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+ENGINE_OPTIONS = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 5.0, "pool_recycle": 1800}
+
+
+@dataclass(frozen=True)
+class ScratchDatabase:
+    """A database made for this test session: its URL and a writing engine on it."""
+
+    url: str
+    engine: AsyncEngine
+    dialect: str
+
+
+def sqlite_url(directory: Path, name: str = "test.db") -> str:
+    return f"sqlite+aiosqlite:///{directory / name}"
+
+
+async def create_sqlite_database(directory: Path, name: str = "test.db") -> ScratchDatabase:
+    url = sqlite_url(directory, name)
+    engine = build_engine(url, read_only=False, **ENGINE_OPTIONS)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    return ScratchDatabase(url=url, engine=engine, dialect="sqlite")
+
+
+async def mariadb_server_or_skip() -> None:
+    """Skip (or, in CI, fail) with a clear reason when no MariaDB server answers."""
+    engine = build_engine(MARIADB_URL, read_only=False, **ENGINE_OPTIONS)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        reason = f"MariaDB is not reachable at {make_url(MARIADB_URL).render_as_string()}: {error}"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finally:
+        await engine.dispose()
+
+
+async def create_mariadb_database(*, with_schema: bool = True) -> ScratchDatabase:
+    await mariadb_server_or_skip()
+    name = f"test_app_{uuid.uuid4().hex[:12]}"
+    server = build_engine(MARIADB_URL, read_only=False, **ENGINE_OPTIONS)
+    async with server.begin() as connection:
+        await connection.execute(
+            text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        )
+    await server.dispose()
+    url = make_url(MARIADB_URL).set(database=name).render_as_string(hide_password=False)
+    engine = build_engine(url, read_only=False, **ENGINE_OPTIONS)
+    if with_schema:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+    return ScratchDatabase(url=url, engine=engine, dialect="mariadb")
+
+
+async def drop_database(database: ScratchDatabase) -> None:
+    await database.engine.dispose()
+    if database.dialect == "mariadb":
+        server = build_engine(MARIADB_URL, read_only=False, **ENGINE_OPTIONS)
+        name = make_url(database.url).database
+        async with server.begin() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        await server.dispose()
+
+
+@dataclass(frozen=True)
+class BoundStorage:
+    """Session factory and read connections that all live inside one outer transaction."""
+
+    session_factory: async_sessionmaker[AsyncSession]
+    connect: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+    connection: AsyncConnection
+
+
+@asynccontextmanager
+async def rolled_back(database: ScratchDatabase) -> AsyncIterator[BoundStorage]:
+    connection = await database.engine.connect()
+    transaction = await connection.begin()
+
+    @asynccontextmanager
+    async def borrowed() -> AsyncIterator[AsyncConnection]:
+        yield connection
+
+    try:
+        yield BoundStorage(
+            session_factory=async_sessionmaker(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+                autoflush=False,
+            ),
+            connect=borrowed,
+            connection=connection,
+        )
+    finally:
+        await transaction.rollback()
+        await connection.close()

@@ -1,0 +1,151 @@
+"""In-memory repositories and readers, held to the same contract suites as the SQL ones."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Literal
+
+from app.application.ports.readers import PostsFilter, PostsPosition, PostView, UserView
+from app.domain.errors import Conflict, PreconditionFailed
+from app.domain.posts import Post
+from app.domain.users import User, email_key
+from tests.fakes.storage import FakeTables, StoredRefreshToken
+
+
+class _Tracked:
+    def __init__(self, tables: FakeTables, changed: dict[str, set[str]]) -> None:
+        self._tables = tables
+        self._changed = changed
+
+    def _touch(self, table: str, key: str) -> None:
+        self._changed.setdefault(table, set()).add(key)
+
+
+class FakeUserRepository(_Tracked):
+    async def add(self, user: User) -> None:
+        if any(other.email_key == user.email_key for other in self._tables.users.values()):
+            raise Conflict("a user with this email already exists")
+        self._tables.users[user.id] = copy.deepcopy(user)
+        self._touch("users", user.id)
+
+    async def get(self, user_id: str) -> User | None:
+        user = self._tables.users.get(user_id)
+        return copy.deepcopy(user)
+
+    async def get_by_email(self, email: str) -> User | None:
+        key = email_key(email)
+        for user in self._tables.users.values():
+            if user.email_key == key:
+                return copy.deepcopy(user)
+        return None
+
+
+class FakePostRepository(_Tracked):
+    async def add(self, post: Post) -> None:
+        self._tables.posts[post.id] = copy.deepcopy(post)
+        self._touch("posts", post.id)
+
+    async def get(self, post_id: str) -> Post | None:
+        return copy.deepcopy(self._tables.posts.get(post_id))
+
+    async def update(self, post: Post, *, previous_version: int) -> None:
+        stored = self._tables.posts.get(post.id)
+        if stored is None or stored.version != previous_version:
+            raise PreconditionFailed("the post has changed since it was read")
+        self._tables.posts[post.id] = copy.deepcopy(post)
+        self._touch("posts", post.id)
+
+    async def delete(self, post: Post) -> None:
+        stored = self._tables.posts.get(post.id)
+        if stored is None or stored.version != post.version:
+            raise PreconditionFailed("the post has changed since it was read")
+        del self._tables.posts[post.id]
+        self._touch("posts", post.id)
+
+
+class FakeRefreshTokenRepository(_Tracked):
+    async def add(self, token_id: str, *, user_id: str, expires_at: datetime) -> None:
+        self._tables.refresh_tokens[token_id] = StoredRefreshToken(user_id, expires_at)
+        self._touch("refresh_tokens", token_id)
+
+    async def use(self, token_id: str, *, now: datetime) -> str | None:
+        token = self._tables.refresh_tokens.get(token_id)
+        if token is None or token.used_at is not None or token.expires_at <= now:
+            return None
+        token.used_at = now
+        self._touch("refresh_tokens", token_id)
+        return token.user_id
+
+
+def _view(post: Post) -> PostView:
+    return PostView(
+        id=post.id,
+        title=post.title,
+        body=post.body,
+        tags=list(post.tags),
+        author_id=post.author_id,
+        created_at=post.created_at,
+        updated_at=post.updated_at,
+        version=post.version,
+    )
+
+
+def _matches(post: Post, where: PostsFilter) -> bool:
+    if where.author_id is not None and post.author_id != where.author_id:
+        return False
+    if where.tag is not None and where.tag not in post.tags:
+        return False
+    return where.title_contains is None or where.title_contains.lower() in post.title.lower()
+
+
+class FakePostReader:
+    def __init__(self, tables: FakeTables) -> None:
+        self._tables = tables
+
+    async def get(self, post_id: str) -> PostView | None:
+        post = self._tables.posts.get(post_id)
+        return None if post is None else _view(post)
+
+    async def count(self, where: PostsFilter) -> int:
+        return sum(1 for post in self._tables.posts.values() if _matches(post, where))
+
+    async def page(
+        self,
+        where: PostsFilter,
+        *,
+        order: Literal["asc", "desc"],
+        limit: int,
+        after: PostsPosition | None,
+    ) -> list[PostView]:
+        descending = order == "desc"
+        matching = sorted(
+            (post for post in self._tables.posts.values() if _matches(post, where)),
+            key=lambda post: (post.created_at, post.id),
+            reverse=descending,
+        )
+        if after is not None:
+            mark = (after.created_at, after.id)
+            matching = [
+                post
+                for post in matching
+                if (
+                    (post.created_at, post.id) < mark
+                    if descending
+                    else (post.created_at, post.id) > mark
+                )
+            ]
+        return [_view(post) for post in matching[:limit]]
+
+
+class FakeUserReader:
+    def __init__(self, tables: FakeTables) -> None:
+        self._tables = tables
+
+    async def get(self, user_id: str) -> UserView | None:
+        user = self._tables.users.get(user_id)
+        if user is None:
+            return None
+        return UserView(
+            id=user.id, email=user.email, display_name=user.display_name, created_at=user.created_at
+        )

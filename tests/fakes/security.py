@@ -1,0 +1,19 @@
+"""A password hasher for unit tests: the real contract, without argon2's cost."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+class FakePasswordHasher:
+    def __init__(self) -> None:
+        self.burned = 0
+
+    async def hash(self, password: str) -> str:
+        return "fake$" + hashlib.sha256(password.encode()).hexdigest()
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == await self.hash(password)
+
+    async def burn(self) -> None:
+        self.burned += 1

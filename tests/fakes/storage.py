@@ -1,0 +1,50 @@
+"""An in-memory database with transactions: what the fake units of work share.
+
+A write unit of work works on its own copy and, at commit, applies only the rows it
+changed; until then no reader sees them. Leaving without commit discards the copy.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.domain.posts import Post
+from app.domain.users import User
+
+
+@dataclass(slots=True)
+class StoredRefreshToken:
+    user_id: str
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass
+class FakeTables:
+    users: dict[str, User] = field(default_factory=dict)
+    posts: dict[str, Post] = field(default_factory=dict)
+    refresh_tokens: dict[str, StoredRefreshToken] = field(default_factory=dict)
+
+
+@dataclass
+class FakeDatabase:
+    tables: FakeTables = field(default_factory=FakeTables)
+    commits: int = 0
+    rollbacks: int = 0
+    read_scopes_opened: int = 0
+
+    def snapshot(self) -> FakeTables:
+        return copy.deepcopy(self.tables)
+
+    def apply(self, working: FakeTables, changed: dict[str, set[str]]) -> None:
+        for table_name, keys in changed.items():
+            committed = getattr(self.tables, table_name)
+            rows = getattr(working, table_name)
+            for key in keys:
+                if key in rows:
+                    committed[key] = copy.deepcopy(rows[key])
+                else:
+                    committed.pop(key, None)
+        self.commits += 1
