@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -28,7 +29,12 @@ MARIADB_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-ENGINE_OPTIONS = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 5.0, "pool_recycle": 1800}
+ENGINE_OPTIONS: dict[str, Any] = {
+    "pool_size": 5,
+    "max_overflow": 5,
+    "pool_timeout": 5.0,
+    "pool_recycle": 1800,
+}
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class TestPostReader:
         assert total == 2
 
     async def test_title_search_treats_wildcards_literally(self, storage: Storage) -> None:
-        _, _, posts = await _library(storage)
+        await _library(storage)
         async with storage.read_uow() as reader:
             percent = await reader.posts.count(PostsFilter(title_contains="100%"))
             underscore = await reader.posts.count(PostsFilter(title_contains="_"))

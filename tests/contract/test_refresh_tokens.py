@@ -35,9 +35,7 @@ class TestRefreshTokenRepository:
         async with storage.write_uow() as uow:
             assert await uow.refresh_tokens.use("unknown", now=T0) is None
 
-    async def test_a_use_that_is_rolled_back_leaves_the_token_usable(
-        self, storage: Storage
-    ) -> None:
+    async def test_a_rolled_back_use_leaves_the_token_usable(self, storage: Storage) -> None:
         user = a_user()
         await saved(storage.write_uow(), user)
         async with storage.write_uow() as uow:

@@ -36,9 +36,7 @@ class TestWriteUnitOfWork:
         async with storage.read_uow() as reader:
             assert await reader.users.get(user.id) is None
 
-    async def test_rollback_discards_what_came_after_the_last_commit(
-        self, storage: Storage
-    ) -> None:
+    async def test_rollback_discards_changes_after_the_last_commit(self, storage: Storage) -> None:
         kept, dropped = a_user("kept@example.com"), a_user("dropped@example.com")
         async with storage.write_uow() as uow:
             await uow.users.add(kept)
