@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READS_ONLY_OPTION = "reads_only"
+"""Execution option: this connection of the write engine will only read (health checks)."""
 
 
 def build_engine(
@@ -69,7 +71,10 @@ def _configure_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
 
         @event.listens_for(engine.sync_engine, "begin")
         def on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if connection.get_execution_options().get(READS_ONLY_OPTION):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _refuse_writes_on_mysql(engine: AsyncEngine) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.infra.db.engines import READS_ONLY_OPTION
+
 
 class EngineProbe:
     def __init__(self, name: str, engine: AsyncEngine) -> None:
@@ -17,4 +19,6 @@ class EngineProbe:
 
     async def check(self) -> None:
         async with self._engine.connect() as connection:
+            # Answering must not wait behind, or take, a writer's lock.
+            await connection.execution_options(**{READS_ONLY_OPTION: True})
             await connection.execute(text("SELECT 1"))

@@ -1,0 +1,145 @@
+"""API tests: the real app, driven through httpx, on SQLite and on MariaDB.
+
+The container is the seam: `settings` points at the session's scratch database, and
+by default the session factory and read connections are bound to one outer
+transaction that is rolled back after each test. Tests that need real pools and
+commits (leaks, concurrency) ask for `committed_app` instead, on a fresh database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from dependency_injector import providers
+from fastapi import FastAPI
+
+from app.infra.security.argon2_hasher import Argon2PasswordHasher
+from app.infra.settings import Settings
+from app.main import create_app
+from containers import Container
+from tests.databases import (
+    ScratchDatabase,
+    create_mariadb_database,
+    create_sqlite_database,
+    drop_database,
+    rolled_back,
+)
+
+BACKENDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)]
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    container: Container
+    app: FastAPI
+
+
+def make_container(url: str) -> Container:
+    container = Container()
+    container.settings.override(providers.Object(Settings(database_url=url, app_profile="test")))
+    container.password_hasher.override(
+        providers.Object(Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1))
+    )
+    return container
+
+
+@asynccontextmanager
+async def serving(container: Container) -> AsyncIterator[Api]:
+    app = create_app(container)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Api(client=client, container=container, app=app)
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest) -> ScratchDatabase:
+    scratch: ScratchDatabase = request.getfixturevalue(f"{request.param}_database")
+    return scratch
+
+
+@pytest.fixture
+async def api(database: ScratchDatabase) -> AsyncIterator[Api]:
+    container = make_container(database.url)
+    async with rolled_back(database) as bound:
+        container.write_session_factory.override(providers.Object(bound.session_factory))
+        container.read_connection_factory.override(providers.Object(bound.connect))
+        async with serving(container) as api:
+            yield api
+
+
+@pytest.fixture
+def client(api: Api) -> httpx.AsyncClient:
+    return api.client
+
+
+@pytest.fixture(params=BACKENDS)
+async def fresh_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[ScratchDatabase]:
+    if request.param == "sqlite":
+        scratch = await create_sqlite_database(tmp_path)
+    else:
+        scratch = await create_mariadb_database()
+    yield scratch
+    await drop_database(scratch)
+
+
+@pytest.fixture
+async def committed_api(fresh_database: ScratchDatabase) -> AsyncIterator[Api]:
+    """The app on its own engines and pools, committing for real to a fresh database."""
+    async with serving(make_container(fresh_database.url)) as api:
+        yield api
+
+
+async def register(
+    client: httpx.AsyncClient, email: str = "ada@example.com", password: str = "correct horse"
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/users", json={"email": email, "password": password, "display_name": "Ada"}
+    )
+    assert response.status_code == 201, response.text
+    user: dict[str, Any] = response.json()
+    return user
+
+
+async def sign_in(
+    client: httpx.AsyncClient, email: str = "ada@example.com", password: str = "correct horse"
+) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def signed_up(client: httpx.AsyncClient, email: str = "ada@example.com") -> dict[str, str]:
+    await register(client, email)
+    return await sign_in(client, email)
+
+
+async def create_post(
+    client: httpx.AsyncClient, auth: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    body = {"title": "Hello", "body": "World", "tags": [], **fields}
+    response = await client.post("/api/v1/posts", json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    post: dict[str, Any] = response.json()
+    return post
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert {"type", "title", "status", "detail", "instance"} <= problem.keys()
+    return problem

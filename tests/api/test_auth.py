@@ -1,0 +1,122 @@
+"""Signing in and refreshing tokens."""
+
+from __future__ import annotations
+
+import httpx
+import jwt
+
+from tests.api.conftest import assert_problem, register, sign_in
+
+
+async def _token_pair(client: httpx.AsyncClient) -> dict[str, object]:
+    await register(client)
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": "ada@example.com", "password": "correct horse"}
+    )
+    assert response.status_code == 200
+    pair: dict[str, object] = response.json()
+    return pair
+
+
+class TestIssueToken:
+    async def test_the_right_password_gives_a_token_pair(self, client: httpx.AsyncClient) -> None:
+        user = await register(client)
+
+        pair = await _token_pair_after_register(client)
+
+        assert set(pair) == {"access_token", "token_type", "expires_in", "refresh_token"}
+        assert pair["token_type"] == "bearer"
+        assert isinstance(pair["expires_in"], int)
+        claims = jwt.decode(str(pair["access_token"]), options={"verify_signature": False})
+        assert claims["sub"] == user["id"]
+        assert {"exp", "iat", "jti", "sub"} <= claims.keys()
+
+    async def test_the_email_is_matched_in_any_case(self, client: httpx.AsyncClient) -> None:
+        await register(client, "ada@example.com")
+
+        auth = await sign_in(client, "ADA@EXAMPLE.COM")
+
+        assert (await client.get("/api/v1/users/me", headers=auth)).status_code == 200
+
+    async def test_a_wrong_password_and_an_unknown_email_look_the_same(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        await register(client)
+
+        wrong = await client.post(
+            "/api/v1/auth/token", data={"username": "ada@example.com", "password": "nope nope"}
+        )
+        unknown = await client.post(
+            "/api/v1/auth/token", data={"username": "who@example.com", "password": "nope nope"}
+        )
+
+        assert assert_problem(wrong, 401) == assert_problem(unknown, 401)
+        assert wrong.headers["www-authenticate"] == unknown.headers["www-authenticate"] == "Bearer"
+
+    async def test_a_missing_password_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/api/v1/auth/token", data={"username": "a@example.com"})
+
+        problem = assert_problem(response, 422)
+        assert ["body", "password"] in [error["loc"] for error in problem["errors"]]
+
+
+async def _token_pair_after_register(client: httpx.AsyncClient) -> dict[str, object]:
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": "ada@example.com", "password": "correct horse"}
+    )
+    assert response.status_code == 200
+    pair: dict[str, object] = response.json()
+    return pair
+
+
+class TestRefresh:
+    async def test_a_refresh_token_gives_a_working_new_pair(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        pair = await _token_pair(client)
+
+        response = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+
+        assert response.status_code == 200
+        new_pair = response.json()
+        assert new_pair["refresh_token"] != pair["refresh_token"]
+        me = await client.get(
+            "/api/v1/users/me", headers={"Authorization": f"Bearer {new_pair['access_token']}"}
+        )
+        assert me.status_code == 200
+
+    async def test_a_refresh_token_works_only_once(self, client: httpx.AsyncClient) -> None:
+        pair = await _token_pair(client)
+        body = {"refresh_token": pair["refresh_token"]}
+        assert (await client.post("/api/v1/auth/refresh", json=body)).status_code == 200
+
+        again = await client.post("/api/v1/auth/refresh", json=body)
+
+        assert_problem(again, 401)
+
+    async def test_an_access_token_is_not_a_refresh_token(self, client: httpx.AsyncClient) -> None:
+        pair = await _token_pair(client)
+
+        response = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": pair["access_token"]}
+        )
+
+        assert_problem(response, 401)
+
+    async def test_a_refresh_token_is_not_an_access_token(self, client: httpx.AsyncClient) -> None:
+        pair = await _token_pair(client)
+
+        response = await client.get(
+            "/api/v1/users/me", headers={"Authorization": f"Bearer {pair['refresh_token']}"}
+        )
+
+        assert_problem(response, 401)
+
+    async def test_unknown_fields_are_refused(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": "x", "user_id": "someone"}
+        )
+
+        assert_problem(response, 422)

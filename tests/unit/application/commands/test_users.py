@@ -1,0 +1,99 @@
+"""Registering users: the RegisterUser command and UserCommandService.register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from app.application.commands.users import RegisterUser, UserCommandService
+from app.domain.errors import Conflict
+from tests.fakes.security import FakePasswordHasher
+from tests.fakes.storage import FakeDatabase
+from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.unit.support import T0, FakeClock
+
+
+def registration(**changes: Any) -> RegisterUser:
+    fields: dict[str, Any] = {
+        "email": "ada@example.com",
+        "password": "correct horse",
+        "display_name": "Ada",
+    }
+    return RegisterUser.model_validate(fields | changes)
+
+
+@pytest.fixture
+def users(
+    database: FakeDatabase, hasher: FakePasswordHasher, clock: FakeClock
+) -> UserCommandService:
+    return UserCommandService(
+        write_uow=lambda: FakeWriteUnitOfWork(database), hasher=hasher, clock=clock
+    )
+
+
+class TestRegisterUserCommand:
+    @pytest.mark.parametrize("email", ["not-an-email", "ada@", "@example.com", "a b@example.com"])
+    def test_invalid_email_is_rejected(self, email: str) -> None:
+        with pytest.raises(ValidationError):
+            registration(email=email)
+
+    def test_password_shorter_than_eight_characters_is_rejected(self) -> None:
+        with pytest.raises(ValidationError):
+            registration(password="7chars!")
+
+    def test_password_of_eight_characters_is_accepted(self) -> None:
+        assert registration(password="8chars!!").password == "8chars!!"
+
+    def test_empty_display_name_is_rejected(self) -> None:
+        with pytest.raises(ValidationError):
+            registration(display_name="")
+
+    @pytest.mark.parametrize("field", ["id", "password_hash", "is_admin"])
+    def test_unknown_field_is_rejected(self, field: str) -> None:
+        with pytest.raises(ValidationError):
+            registration(**{field: "x"})
+
+    def test_email_is_kept_exactly_as_given(self) -> None:
+        assert registration(email="Ada@Example.COM").email == "Ada@Example.COM"
+
+
+class TestRegister:
+    async def test_user_is_stored_with_a_hash_of_the_password(
+        self, users: UserCommandService, database: FakeDatabase, hasher: FakePasswordHasher
+    ) -> None:
+        user = await users.register(registration())
+
+        stored = database.tables.users[user.id]
+        assert stored.password_hash != "correct horse"
+        assert await hasher.verify(stored.password_hash, "correct horse")
+        assert stored.created_at == T0
+        assert database.commits == 1
+
+    async def test_email_is_stored_exactly_as_given(
+        self, users: UserCommandService, database: FakeDatabase
+    ) -> None:
+        user = await users.register(registration(email="Ada@Example.COM"))
+
+        assert database.tables.users[user.id].email == "Ada@Example.COM"
+
+    async def test_email_taken_in_another_case_is_a_conflict(
+        self, users: UserCommandService, database: FakeDatabase
+    ) -> None:
+        await users.register(registration(email="ada@example.com"))
+
+        with pytest.raises(Conflict):
+            await users.register(registration(email="ADA@Example.com", display_name="Other"))
+
+        assert len(database.tables.users) == 1
+        assert database.commits == 1
+
+    async def test_different_emails_register_different_users(
+        self, users: UserCommandService, database: FakeDatabase
+    ) -> None:
+        first = await users.register(registration(email="ada@example.com"))
+        second = await users.register(registration(email="bob@example.com"))
+
+        assert first.id != second.id
+        assert set(database.tables.users) == {first.id, second.id}

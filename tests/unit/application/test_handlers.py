@@ -1,0 +1,192 @@
+"""@command_handler and @query_handler: one unit of work per outermost handler."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.application.handlers import CommandService, QueryService, command_handler, query_handler
+from app.application.ports.units_of_work import ReadUnitOfWork, WriteUnitOfWork
+from app.domain.posts import Post
+from tests.fakes.storage import FakeDatabase
+from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
+from tests.unit.support import T0
+
+
+class Boom(Exception):
+    pass
+
+
+def a_post(title: str = "Title") -> Post:
+    return Post.create(title=title, body="Body", tags=[], author_id="ada", now=T0)
+
+
+class Posts(CommandService):
+    """A test-only command service: handlers that write, nest and fail."""
+
+    def __init__(self, database: FakeDatabase) -> None:
+        self.opened = 0
+        self.commits_seen_inside: list[int] = []
+        self._database = database
+        super().__init__(self._open)
+
+    def _open(self) -> WriteUnitOfWork:
+        self.opened += 1
+        return FakeWriteUnitOfWork(self._database)
+
+    @command_handler
+    async def add(self, post: Post) -> str:
+        await self.uow.posts.add(post)
+        self.commits_seen_inside.append(self._database.commits)
+        return post.id
+
+    @command_handler
+    async def add_then_fail(self, post: Post) -> None:
+        await self.uow.posts.add(post)
+        raise Boom
+
+    @command_handler
+    async def add_both(self, first: Post, second: Post, *, via: Posts) -> None:
+        await self.add(first)
+        await via.add(second)
+
+
+class Reads(QueryService):
+    def __init__(self, database: FakeDatabase) -> None:
+        super().__init__(lambda: FakeReadUnitOfWork(database))
+
+    @query_handler
+    async def scope(self) -> ReadUnitOfWork:
+        return self.uow
+
+    @query_handler
+    async def scopes_twice(self) -> tuple[ReadUnitOfWork, ReadUnitOfWork]:
+        return await self.scope(), await self.scope()
+
+    @query_handler
+    async def fail(self) -> None:
+        raise Boom
+
+
+@pytest.fixture
+def posts(database: FakeDatabase) -> Posts:
+    return Posts(database)
+
+
+class TestCommandHandler:
+    async def test_handler_commits_exactly_once(self, posts: Posts, database: FakeDatabase) -> None:
+        post_id = await posts.add(a_post())
+
+        assert database.commits == 1
+        assert post_id in database.tables.posts
+
+    async def test_exception_rolls_back_and_commits_nothing(
+        self, posts: Posts, database: FakeDatabase
+    ) -> None:
+        with pytest.raises(Boom):
+            await posts.add_then_fail(a_post())
+
+        assert database.commits == 0
+        assert database.rollbacks == 1
+        assert database.tables.posts == {}
+
+    async def test_nested_handler_joins_the_outer_scope_and_commits_once_at_the_end(
+        self, posts: Posts, database: FakeDatabase
+    ) -> None:
+        first, second = a_post("first"), a_post("second")
+
+        await posts.add_both(first, second, via=posts)
+
+        assert database.commits == 1
+        assert posts.commits_seen_inside == [0, 0]
+        assert set(database.tables.posts) == {first.id, second.id}
+
+    async def test_handler_of_another_service_shares_the_open_scope(
+        self, posts: Posts, database: FakeDatabase
+    ) -> None:
+        other = Posts(database)
+
+        await posts.add_both(a_post(), a_post(), via=other)
+
+        assert (posts.opened, other.opened) == (1, 0)
+        assert database.commits == 1
+
+    async def test_failure_after_a_nested_handler_rolls_back_its_writes_too(
+        self, posts: Posts, database: FakeDatabase
+    ) -> None:
+        class FailsAfterAdding(Posts):
+            @command_handler
+            async def add_then_fail_outer(self, post: Post) -> None:
+                await self.add(post)
+                raise Boom
+
+        service = FailsAfterAdding(database)
+
+        with pytest.raises(Boom):
+            await service.add_then_fail_outer(a_post())
+
+        assert database.commits == 0
+        assert database.tables.posts == {}
+
+    def test_uow_outside_a_handler_raises(self, posts: Posts) -> None:
+        with pytest.raises(RuntimeError, match="@command_handler"):
+            _ = posts.uow
+
+    async def test_scope_is_cleared_after_an_exception(
+        self, posts: Posts, database: FakeDatabase
+    ) -> None:
+        with pytest.raises(Boom):
+            await posts.add_then_fail(a_post())
+
+        with pytest.raises(RuntimeError):
+            _ = posts.uow
+        await posts.add(a_post())
+        assert posts.opened == 2
+        assert database.commits == 1
+
+    async def test_sequential_handlers_each_open_and_commit_their_own_scope(
+        self, posts: Posts, database: FakeDatabase
+    ) -> None:
+        await posts.add(a_post())
+        await posts.add(a_post())
+
+        assert posts.opened == 2
+        assert database.commits == 2
+
+
+class TestQueryHandler:
+    async def test_handler_opens_one_read_scope(self, database: FakeDatabase) -> None:
+        await Reads(database).scope()
+
+        assert database.read_scopes_opened == 1
+
+    async def test_nested_query_handlers_share_one_read_scope(self, database: FakeDatabase) -> None:
+        first, second = await Reads(database).scopes_twice()
+
+        assert first is second
+        assert database.read_scopes_opened == 1
+
+    async def test_uow_outside_a_handler_raises(self, database: FakeDatabase) -> None:
+        reads = Reads(database)
+        await reads.scope()
+
+        with pytest.raises(RuntimeError, match="@query_handler"):
+            _ = reads.uow
+
+    async def test_scope_is_cleared_after_an_exception(self, database: FakeDatabase) -> None:
+        reads = Reads(database)
+
+        with pytest.raises(Boom):
+            await reads.fail()
+
+        with pytest.raises(RuntimeError):
+            _ = reads.uow
+        await reads.scope()
+        assert database.read_scopes_opened == 2
+
+    async def test_read_scope_is_closed_when_the_handler_returns(
+        self, database: FakeDatabase
+    ) -> None:
+        scope = await Reads(database).scope()
+
+        with pytest.raises(RuntimeError, match="not open"):
+            _ = scope.posts
