@@ -147,7 +147,7 @@ class TestListPosts:
         ],
     )
     async def test_bad_parameters_are_422(
-        self, client: httpx.AsyncClient, params: dict[str, object]
+        self, client: httpx.AsyncClient, params: dict[str, str | int]
     ) -> None:
         problem = assert_problem(await client.get("/api/v1/posts", params=params), 422)
 

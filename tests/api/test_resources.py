@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from tests.api.conftest import Api, create_post, make_container, serving, signed_up
 from tests.databases import ScratchDatabase
@@ -15,7 +16,13 @@ def _checked_out(api: Api) -> dict[str, int]:
         "write": api.container.write_engine(),
         "read": api.container.read_engine(),
     }
-    return {name: engine.pool.checkedout() for name, engine in engines.items()}  # type: ignore[attr-defined]
+    return {name: _pool(engine).checkedout() for name, engine in engines.items()}
+
+
+def _pool(engine: AsyncEngine) -> QueuePool:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool
 
 
 class TestConnections:
@@ -65,8 +72,8 @@ class TestConnections:
             auth = await signed_up(api.client)
             await create_post(api.client, auth)
             await api.client.get("/api/v1/posts")
-            write_pool = container.write_engine().pool
-            read_pool = container.read_engine().pool
+            write_pool = _pool(container.write_engine())
+            read_pool = _pool(container.read_engine())
             assert write_pool.checkedin() + read_pool.checkedin() > 0
 
         assert (write_pool.checkedin(), read_pool.checkedin()) == (0, 0)
