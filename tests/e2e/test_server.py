@@ -1,0 +1,138 @@
+"""The service as operators run it: migrate from the CLI, serve with uvicorn, call over TCP.
+
+Once on the embedded defaults (no environment at all), once on MariaDB configured only
+by the environment variables operators already use.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _environment(extra: dict[str, str]) -> dict[str, str]:
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}
+    env = {key: value for key, value in os.environ.items() if key in keep}
+    env["PYTHONPATH"] = str(ROOT)
+    return {**env, **extra}
+
+
+@contextmanager
+def serving(env: dict[str, str], workdir: Path) -> Iterator[str]:
+    migrate = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            server.terminate()
+            pytest.fail(f"the server did not start: {server.communicate(timeout=10)[0]}")
+        yield base
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+        # uvicorn re-raises the signal once it has shut down cleanly
+        assert server.returncode in (0, -signal.SIGTERM), output
+        assert "Application shutdown complete" in output, output
+        assert "Traceback" not in output, output
+
+
+async def _drive(base: str) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        created = await client.post(
+            "/api/v1/users",
+            json={"email": "Op@Example.com", "password": "long enough", "display_name": "Op"},
+        )
+        assert created.status_code == 201, created.text
+        token = await client.post(
+            "/api/v1/auth/token", data={"username": "op@example.com", "password": "long enough"}
+        )
+        assert token.status_code == 200
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        post = await client.post(
+            "/api/v1/posts", json={"title": "t", "body": "b", "tags": ["x"]}, headers=auth
+        )
+        assert post.status_code == 201
+        fetched = await client.get(post.headers["location"])
+        assert fetched.json() == post.json()
+        listing = (await client.get("/api/v1/posts", params={"tag": "x"})).json()
+        assert [item["id"] for item in listing["items"]] == [post.json()["id"]]
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 200
+
+
+@pytest.fixture
+async def mariadb() -> AsyncIterator[ScratchDatabase]:
+    database = await create_mariadb_database(with_schema=False)
+    yield database
+    await drop_database(database)
+
+
+class TestServer:
+    async def test_the_embedded_defaults_need_no_server(self, tmp_path: Path) -> None:
+        with serving(_environment({}), tmp_path) as base:
+            await _drive(base)
+        assert (tmp_path / "app.db").exists()
+
+    @pytest.mark.mariadb
+    async def test_the_seed_environment_variables_switch_to_mariadb(
+        self, mariadb: ScratchDatabase, tmp_path: Path
+    ) -> None:
+        url = make_url(mariadb.url)
+        env = _environment(
+            {
+                "DATABASE_URL": f"{url.host}:{url.port or 3306}",
+                "DATABASE_USERNAME": url.username or "root",
+                "DATABASE_PASSWORD": url.password or "",
+                "DATABASE_NAME": url.database or "",
+                "JWT_SECRET": "a-test-secret-that-is-long-enough-for-hs256",
+            }
+        )
+        with serving(env, tmp_path) as base:
+            await _drive(base)
+        assert not (tmp_path / "app.db").exists()

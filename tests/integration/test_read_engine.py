@@ -1,0 +1,68 @@
+"""The read engine refuses writes; the read unit of work connects only when it reads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import event, insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.domain.errors import Unavailable
+from app.infra.db.engines import build_engine
+from app.infra.db.tables import users
+from app.infra.db.units_of_work import SqlReadUnitOfWork
+from tests.contract.builders import T0
+from tests.databases import ENGINE_OPTIONS, ScratchDatabase
+
+
+@pytest.fixture
+async def read_engine(fresh_database: ScratchDatabase) -> AsyncIterator[AsyncEngine]:
+    engine = build_engine(fresh_database.url, read_only=True, **ENGINE_OPTIONS)
+    yield engine
+    await engine.dispose()
+
+
+class TestReadEngine:
+    async def test_a_write_through_the_read_engine_is_refused(
+        self, read_engine: AsyncEngine
+    ) -> None:
+        row = {
+            "id": "u1",
+            "email": "a@example.com",
+            "email_key": "a@example.com",
+            "display_name": "A",
+            "password_hash": "h",
+            "created_at": T0,
+        }
+        with pytest.raises(DBAPIError, match=r"(?i)read.only|readonly"):
+            async with read_engine.connect() as connection:
+                await connection.execute(insert(users).values(**row))
+
+    async def test_a_scope_that_never_reads_opens_no_connection(
+        self, read_engine: AsyncEngine
+    ) -> None:
+        checkouts: list[object] = []
+        event.listen(read_engine.sync_engine, "checkout", lambda *args: checkouts.append(args))
+
+        async with SqlReadUnitOfWork(read_engine.connect):
+            pass
+        assert checkouts == []
+
+        async with SqlReadUnitOfWork(read_engine.connect) as uow:
+            await uow.users.get("nobody")
+            await uow.posts.get("nothing")
+        assert len(checkouts) == 1
+        assert read_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+    async def test_an_unreachable_database_is_reported_as_unavailable(self) -> None:
+        engine = build_engine(
+            "mysql+aiomysql://nobody@127.0.0.1:9/none", read_only=True, **ENGINE_OPTIONS
+        )
+        try:
+            with pytest.raises(Unavailable):
+                async with SqlReadUnitOfWork(engine.connect) as uow:
+                    await uow.posts.get("any")
+        finally:
+            await engine.dispose()
