@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import httpx
 from dependency_injector import providers
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.infra.db.engines import build_engine
 from tests.api.conftest import Api, assert_problem
+
+
+def _unreachable() -> AsyncEngine:
+    """An engine for a port where nothing listens."""
+    return build_engine(
+        "mysql+aiomysql://nobody@127.0.0.1:9/none",
+        read_only=True,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=1,
+        pool_recycle=60,
+    )
 
 
 class TestHealth:
@@ -25,14 +38,7 @@ class TestHealth:
         }
 
     async def test_ready_is_503_when_a_database_is_unreachable(self, api: Api) -> None:
-        unreachable = build_engine(
-            "mysql+aiomysql://nobody@127.0.0.1:9/none",
-            read_only=True,
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=1,
-            pool_recycle=60,
-        )
+        unreachable = _unreachable()
         api.container.read_engine.override(providers.Object(unreachable))
         try:
             response = await api.client.get("/health/ready")
@@ -43,3 +49,34 @@ class TestHealth:
         problem = assert_problem(response, 503)
         assert "read_database" in problem["detail"]
         assert "nobody" not in response.text
+
+
+class TestDatabaseOutage:
+    async def test_a_write_while_the_primary_is_down_is_a_503(self, api: Api) -> None:
+        down = _unreachable()
+        api.container.write_session_factory.override(
+            providers.Object(async_sessionmaker(bind=down, expire_on_commit=False))
+        )
+        try:
+            response = await api.client.post(
+                "/api/v1/users",
+                json={"email": "a@example.com", "password": "long enough", "display_name": "A"},
+            )
+        finally:
+            api.container.write_session_factory.reset_override()
+            await down.dispose()
+
+        problem = assert_problem(response, 503)
+        assert "nobody" not in response.text
+        assert problem["detail"] == "the database is unavailable"
+
+    async def test_a_read_while_the_replica_is_down_is_a_503(self, api: Api) -> None:
+        down = _unreachable()
+        api.container.read_connection_factory.override(providers.Object(down.connect))
+        try:
+            response = await api.client.get("/api/v1/posts")
+        finally:
+            api.container.read_connection_factory.reset_override()
+            await down.dispose()
+
+        assert_problem(response, 503)

@@ -71,12 +71,21 @@ class SqlWriteUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
+        cleanup_error: BaseException | None = None
         try:
             await session.rollback()
+        except Exception as error:
+            cleanup_error = error
         finally:
-            await session.close()
-        if _is_outage(exc):
-            raise Unavailable("the database is unavailable") from exc
+            try:
+                await session.close()
+            except Exception as error:
+                cleanup_error = cleanup_error or error
+        failure = exc or cleanup_error
+        if _is_outage(failure):
+            raise Unavailable("the database is unavailable") from failure
+        if exc is None and cleanup_error is not None:
+            raise cleanup_error
 
 
 class SqlReadUnitOfWork:
