@@ -89,12 +89,10 @@ class Post:
         body: str | None = None,
         tags: list[str] | None = None,
     ) -> None:
-        """Apply the given changes and move to the next version."""
-        if title is not None:
-            self.title = _check_title(title)
-        if body is not None:
-            self.body = _check_body(body)
-        if tags is not None:
-            self.tags = normalize_tags(tags)
+        """Apply the given changes and move to the next version: all of them, or none."""
+        new_title = self.title if title is None else _check_title(title)
+        new_body = self.body if body is None else _check_body(body)
+        new_tags = self.tags if tags is None else normalize_tags(tags)
+        self.title, self.body, self.tags = new_title, new_body, new_tags
         self.updated_at = max(now, self.updated_at)
         self.version += 1

@@ -96,7 +96,8 @@ class Settings(BaseSettings):
         user = quote(self.database_username, safe="")
         password = quote(self.database_password.get_secret_value(), safe="")
         credentials = f"{user}:{password}" if password else user
-        return f"mysql+aiomysql://{credentials}@{value}/{self.database_name}?charset=utf8mb4"
+        name = quote(self.database_name, safe="")
+        return f"mysql+aiomysql://{credentials}@{value}/{name}?charset=utf8mb4"
 
 
 def load_settings() -> Settings:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from app.domain.errors import PreconditionFailed
+
+_ISSUED_VERSION = re.compile(r"[1-9][0-9]{0,17}")
+"""A version as `etag_of` writes it: ASCII digits, no leading zero; nothing else matches."""
 
 
 def etag_of(post_id: str, version: int) -> str:
@@ -26,7 +31,7 @@ def accepted_versions(if_match: str | None, post_id: str) -> frozenset[int] | No
     for tag in _tags(if_match):
         if tag.startswith(prefix) and tag.endswith('"'):
             number = tag[len(prefix) : -1]
-            if number.isdigit():
+            if _ISSUED_VERSION.fullmatch(number):
                 versions.add(int(number))
     if not versions:
         raise PreconditionFailed("If-Match names no version of this post")

@@ -6,7 +6,7 @@ import pytest
 
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
-from tests.unit.support import FakeClock
+from tests.unit.clock import FakeClock
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from app.application.ports.units_of_work import ReadUnitOfWork, WriteUnitOfWork
 from app.domain.posts import Post
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
-from tests.unit.support import T0
+from tests.unit.clock import T0
 
 
 class Boom(Exception):

@@ -8,7 +8,7 @@ import pytest
 
 from app.domain.errors import Forbidden, InvalidInput, PreconditionFailed
 from app.domain.posts import BODY_MAX, TITLE_MAX, Post
-from tests.unit.support import T0
+from tests.unit.clock import T0
 
 
 def a_post(*, title: str = "Title", body: str = "Body", tags: list[str] | None = None) -> Post:
@@ -126,6 +126,13 @@ class TestEditPost:
         with pytest.raises(InvalidInput):
             post.edit(now=T0, title="")
         assert post.version == 1
+
+    def test_an_edit_with_one_invalid_field_changes_nothing(self) -> None:
+        post = a_post(title="Before", body="Body")
+
+        with pytest.raises(InvalidInput):
+            post.edit(now=T0 + timedelta(minutes=1), title="After", body="")
+        assert (post.title, post.body, post.version, post.updated_at) == ("Before", "Body", 1, T0)
 
 
 class TestEnsureCanBeChangedBy:

@@ -12,7 +12,7 @@ from app.domain.errors import Conflict
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeWriteUnitOfWork
-from tests.unit.support import T0, FakeClock
+from tests.unit.clock import T0, FakeClock
 
 
 def registration(**changes: Any) -> RegisterUser:

@@ -1,4 +1,4 @@
-"""Helpers shared by the unit tests: a fixed start time and a clock the test moves."""
+"""The unit tests' clock: a fixed start time and a clock the test moves."""
 
 from __future__ import annotations
 

@@ -1,0 +1,28 @@
+"""Authenticator: who is calling, from an access token only."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.application.authentication import Authenticator
+from app.domain.errors import Unauthorized
+from app.domain.identity import utc_now
+from app.infra.security.jwt_codec import JwtTokenCodec
+
+
+@pytest.fixture
+def codec() -> JwtTokenCodec:
+    return JwtTokenCodec(secret="s" * 32, access_ttl_seconds=60, refresh_ttl_seconds=600)
+
+
+class TestAuthenticator:
+    def test_access_token_gives_its_user_id(self, codec: JwtTokenCodec) -> None:
+        token, _ = codec.issue(subject="user-1", kind="access", now=utc_now())
+
+        assert Authenticator(codec).user_id(token) == "user-1"
+
+    def test_refresh_token_is_unauthorized(self, codec: JwtTokenCodec) -> None:
+        token, _ = codec.issue(subject="user-1", kind="refresh", now=utc_now())
+
+        with pytest.raises(Unauthorized):
+            Authenticator(codec).user_id(token)

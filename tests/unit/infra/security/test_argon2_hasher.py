@@ -1,0 +1,53 @@
+"""Argon2PasswordHasher: argon2id hashes, verified without raising."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.infra.security.argon2_hasher import Argon2PasswordHasher
+from app.infra.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def hasher() -> Argon2PasswordHasher:
+    return Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1)
+
+
+class TestArgon2PasswordHasher:
+    async def test_hash_verifies_against_its_password(self, hasher: Argon2PasswordHasher) -> None:
+        password_hash = await hasher.hash("correct horse")
+
+        assert await hasher.verify(password_hash, "correct horse") is True
+
+    async def test_wrong_password_does_not_verify(self, hasher: Argon2PasswordHasher) -> None:
+        password_hash = await hasher.hash("correct horse")
+
+        assert await hasher.verify(password_hash, "battery staple") is False
+
+    @pytest.mark.parametrize("garbage", ["", "not a hash", "$argon2id$v=19$m=1,t=1,p=1$xx$yy"])
+    async def test_garbage_hash_does_not_verify(
+        self, hasher: Argon2PasswordHasher, garbage: str
+    ) -> None:
+        assert await hasher.verify(garbage, "correct horse") is False
+
+    async def test_hash_is_argon2id_with_the_given_parameters(
+        self, hasher: Argon2PasswordHasher
+    ) -> None:
+        password_hash = await hasher.hash("correct horse")
+
+        assert password_hash.startswith("$argon2id$")
+        assert "$m=1024,t=1,p=1$" in password_hash
+
+    async def test_same_password_hashes_differently_each_time(
+        self, hasher: Argon2PasswordHasher
+    ) -> None:
+        assert await hasher.hash("correct horse") != await hasher.hash("correct horse")
+
+
+class TestConfiguredArgon2Cost:
+    def test_defaults_meet_the_owasp_minimum(self, clean_env: pytest.MonkeyPatch) -> None:
+        settings = load_settings()
+
+        assert settings.argon2_memory_kib >= 19456
+        assert settings.argon2_time_cost >= 2
+        assert settings.argon2_parallelism >= 1

@@ -1,0 +1,126 @@
+"""JwtTokenCodec: signed, typed, expiring tokens with HS256 pinned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from app.domain.errors import Unauthorized
+from app.domain.identity import utc_now
+from app.infra.security.jwt_codec import JwtTokenCodec
+
+SECRET = "a-test-secret-" + "x" * 51  # 64 bytes: long enough for HS384 too
+
+
+@pytest.fixture
+def codec() -> JwtTokenCodec:
+    return JwtTokenCodec(secret=SECRET, access_ttl_seconds=60, refresh_ttl_seconds=600)
+
+
+def payload(**changes: object) -> dict[str, object]:
+    now = int(utc_now().timestamp())
+    claims: dict[str, object] = {
+        "sub": "user-1",
+        "jti": "token-1",
+        "typ": "access",
+        "iat": now,
+        "exp": now + 60,
+    }
+    return claims | changes
+
+
+class TestIssueAndDecode:
+    def test_decoded_claims_are_the_issued_ones(self, codec: JwtTokenCodec) -> None:
+        token, issued = codec.issue(subject="user-1", kind="access", now=utc_now())
+
+        assert codec.decode(token, kind="access") == issued
+
+    def test_token_carries_exp_iat_sub_jti_and_typ(self, codec: JwtTokenCodec) -> None:
+        token, issued = codec.issue(subject="user-1", kind="refresh", now=utc_now())
+
+        claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+
+        assert set(claims) >= {"exp", "iat", "sub", "jti", "typ"}
+        assert (claims["sub"], claims["jti"], claims["typ"]) == (
+            "user-1",
+            issued.token_id,
+            "refresh",
+        )
+        assert claims["exp"] - claims["iat"] == 600
+
+    def test_access_token_lives_for_the_access_ttl(self, codec: JwtTokenCodec) -> None:
+        _, issued = codec.issue(subject="user-1", kind="access", now=utc_now())
+
+        assert issued.expires_at - issued.issued_at == timedelta(seconds=60)
+
+    def test_every_token_gets_its_own_id(self, codec: JwtTokenCodec) -> None:
+        now = utc_now()
+        _, first = codec.issue(subject="user-1", kind="refresh", now=now)
+        _, second = codec.issue(subject="user-1", kind="refresh", now=now)
+
+        assert first.token_id != second.token_id
+
+    def test_token_is_signed_with_hs256(self, codec: JwtTokenCodec) -> None:
+        token, _ = codec.issue(subject="user-1", kind="access", now=utc_now())
+
+        assert jwt.get_unverified_header(token)["alg"] == "HS256"
+
+
+class TestRefusedTokens:
+    def test_unsigned_alg_none_token_is_refused(self, codec: JwtTokenCodec) -> None:
+        token = jwt.encode(payload(), None, algorithm="none")
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
+    def test_token_signed_with_another_key_is_refused(self, codec: JwtTokenCodec) -> None:
+        token = jwt.encode(payload(), "another-secret-" + "y" * 49, algorithm="HS256")
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
+    def test_hs384_token_with_the_same_secret_is_refused(self, codec: JwtTokenCodec) -> None:
+        token = jwt.encode(payload(), SECRET, algorithm="HS384")
+        assert jwt.decode(token, SECRET, algorithms=["HS384"])["sub"] == "user-1"
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
+    def test_expired_token_is_refused(self, codec: JwtTokenCodec) -> None:
+        token, _ = codec.issue(subject="user-1", kind="access", now=utc_now() - timedelta(hours=1))
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
+    def test_refresh_token_is_refused_where_access_is_expected(self, codec: JwtTokenCodec) -> None:
+        token, _ = codec.issue(subject="user-1", kind="refresh", now=utc_now())
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
+    def test_access_token_is_refused_where_refresh_is_expected(self, codec: JwtTokenCodec) -> None:
+        token, _ = codec.issue(subject="user-1", kind="access", now=utc_now())
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="refresh")
+
+    @pytest.mark.parametrize("claim", ["exp", "iat", "sub", "jti", "typ"])
+    def test_token_missing_a_required_claim_is_refused(
+        self, codec: JwtTokenCodec, claim: str
+    ) -> None:
+        claims = payload()
+        del claims[claim]
+        token = jwt.encode(claims, SECRET, algorithm="HS256")
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
+    def test_tampered_payload_is_refused(self, codec: JwtTokenCodec) -> None:
+        token, _ = codec.issue(subject="user-1", kind="access", now=utc_now())
+        header, _, signature = token.split(".")
+        forged_body = jwt.encode(payload(sub="admin"), "x" * 32, algorithm="HS256").split(".")[1]
+
+        with pytest.raises(Unauthorized):
+            codec.decode(f"{header}.{forged_body}.{signature}", kind="access")

@@ -1,0 +1,129 @@
+"""Settings: config.yml defaults, environment overrides, database URLs, production checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.infra.settings import CONFIG_FILE, DEFAULT_JWT_SECRET, load_settings
+
+Env = pytest.MonkeyPatch
+
+
+class TestDefaults:
+    def test_config_yml_provides_every_default(self, clean_env: Env) -> None:
+        settings = load_settings()
+
+        assert settings.app_profile == "development"
+        assert settings.database_url == "sqlite+aiosqlite:///./app.db"
+        assert settings.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET
+        assert (settings.jwt_access_ttl_seconds, settings.port) == (900, 8000)
+
+    def test_config_file_variable_points_at_another_file(
+        self, clean_env: Env, tmp_path: Path
+    ) -> None:
+        other = tmp_path / "other.yml"
+        other.write_text(CONFIG_FILE.read_text().replace("port: 8000", "port: 9123"))
+        clean_env.setenv("CONFIG_FILE", str(other))
+
+        assert load_settings().port == 9123
+
+
+class TestEnvironmentOverrides:
+    def test_environment_overrides_config_yml(self, clean_env: Env) -> None:
+        clean_env.setenv("PORT", "9000")
+        clean_env.setenv("JWT_ACCESS_TTL_SECONDS", "30")
+
+        settings = load_settings()
+
+        assert (settings.port, settings.jwt_access_ttl_seconds) == (9000, 30)
+
+    def test_dotenv_file_overrides_config_yml(self, clean_env: Env, tmp_path: Path) -> None:
+        (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+
+        assert load_settings().log_level == "DEBUG"
+
+    def test_environment_wins_over_dotenv_file(self, clean_env: Env, tmp_path: Path) -> None:
+        (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+        clean_env.setenv("LOG_LEVEL", "WARNING")
+
+        assert load_settings().log_level == "WARNING"
+
+
+class TestDatabaseUrls:
+    def test_bare_host_builds_a_mariadb_url_with_quoted_credentials(self, clean_env: Env) -> None:
+        clean_env.setenv("DATABASE_URL", "db.internal:3307")
+        clean_env.setenv("DATABASE_USERNAME", "ad@min")
+        clean_env.setenv("DATABASE_PASSWORD", "p@ss:w/rd#?%")
+        clean_env.setenv("DATABASE_NAME", "blog")
+
+        assert load_settings().write_url == (
+            "mysql+aiomysql://ad%40min:p%40ss%3Aw%2Frd%23%3F%25@db.internal:3307/blog?charset=utf8mb4"
+        )
+
+    def test_bare_host_without_password_names_only_the_user(self, clean_env: Env) -> None:
+        clean_env.setenv("DATABASE_URL", "db.internal")
+        clean_env.setenv("DATABASE_USERNAME", "app")
+        clean_env.setenv("DATABASE_PASSWORD", "")
+
+        assert load_settings().write_url == ("mysql+aiomysql://app@db.internal/app?charset=utf8mb4")
+
+    def test_full_url_passes_through_unchanged(self, clean_env: Env) -> None:
+        url = "mysql+aiomysql://u:p@primary:3306/blog?charset=utf8mb4"
+        clean_env.setenv("DATABASE_URL", url)
+        clean_env.setenv("DATABASE_PASSWORD", "ignored")
+
+        assert load_settings().write_url == url
+
+    def test_read_url_defaults_to_the_write_url(self, clean_env: Env) -> None:
+        clean_env.setenv("DATABASE_URL", "primary.internal")
+
+        settings = load_settings()
+
+        assert settings.read_url == settings.write_url
+
+    def test_database_read_url_overrides_the_read_url_only(self, clean_env: Env) -> None:
+        clean_env.setenv("DATABASE_URL", "primary.internal")
+        clean_env.setenv("DATABASE_READ_URL", "replica.internal")
+        clean_env.setenv("DATABASE_PASSWORD", "secret")
+
+        settings = load_settings()
+
+        assert settings.read_url == (
+            "mysql+aiomysql://root:secret@replica.internal/app?charset=utf8mb4"
+        )
+        assert "@primary.internal/" in settings.write_url
+
+
+class TestProductionProfile:
+    def test_default_jwt_secret_is_refused(self, clean_env: Env) -> None:
+        clean_env.setenv("APP_PROFILE", "production")
+
+        with pytest.raises(ValidationError, match="JWT_SECRET"):
+            load_settings()
+
+    def test_short_jwt_secret_is_refused(self, clean_env: Env) -> None:
+        clean_env.setenv("APP_PROFILE", "production")
+        clean_env.setenv("JWT_SECRET", "s" * 31)
+
+        with pytest.raises(ValidationError, match="JWT_SECRET"):
+            load_settings()
+
+    def test_long_jwt_secret_is_accepted(self, clean_env: Env) -> None:
+        clean_env.setenv("APP_PROFILE", "production")
+        clean_env.setenv("JWT_SECRET", "s" * 32)
+
+        assert load_settings().app_profile == "production"
+
+    def test_default_jwt_secret_is_allowed_outside_production(self, clean_env: Env) -> None:
+        clean_env.setenv("APP_PROFILE", "test")
+
+        assert load_settings().jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET
+
+    def test_unknown_profile_is_refused(self, clean_env: Env) -> None:
+        clean_env.setenv("APP_PROFILE", "staging")
+
+        with pytest.raises(ValidationError):
+            load_settings()

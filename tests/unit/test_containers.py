@@ -1,0 +1,101 @@
+"""The composition root: every service resolves, and overrides reach new services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from dependency_injector import providers
+
+from app.application.authentication import Authenticator
+from app.application.commands.auth import AuthCommandService
+from app.application.commands.posts import PostCommand, PostCommandService
+from app.application.commands.users import RegisterUser, UserCommandService
+from app.application.queries.posts import PostQueryService
+from app.application.queries.users import UserQueryService
+from app.infra.security.argon2_hasher import Argon2PasswordHasher
+from containers import Container
+from tests.fakes.security import FakePasswordHasher
+from tests.fakes.storage import FakeDatabase
+from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
+from tests.unit.clock import T0, FakeClock
+
+
+@pytest.fixture
+def container(clean_env: pytest.MonkeyPatch) -> Iterator[Container]:
+    container = Container()
+    yield container
+    container.reset_singletons()
+
+
+@pytest.fixture
+def database(container: Container) -> FakeDatabase:
+    database = FakeDatabase()
+    container.write_uow.override(providers.Factory(FakeWriteUnitOfWork, database))
+    container.read_uow.override(providers.Factory(FakeReadUnitOfWork, database))
+    container.clock.override(providers.Object(FakeClock()))
+    return database
+
+
+class TestResolution:
+    def test_every_service_resolves_to_its_class(self, container: Container) -> None:
+        assert isinstance(container.post_command_service(), PostCommandService)
+        assert isinstance(container.post_query_service(), PostQueryService)
+        assert isinstance(container.user_command_service(), UserCommandService)
+        assert isinstance(container.user_query_service(), UserQueryService)
+        assert isinstance(container.auth_command_service(), AuthCommandService)
+        assert isinstance(container.authenticator(), Authenticator)
+
+    def test_services_are_new_per_resolution_and_shared_parts_are_singletons(
+        self, container: Container
+    ) -> None:
+        assert container.post_command_service() is not container.post_command_service()
+        assert container.token_codec() is container.token_codec()
+        assert container.password_hasher() is container.password_hasher()
+
+    async def test_password_hasher_uses_the_configured_argon2_cost(
+        self, container: Container
+    ) -> None:
+        hasher = container.password_hasher()
+
+        assert isinstance(hasher, Argon2PasswordHasher)
+        assert "$m=19456,t=2,p=1$" in await hasher.hash("correct horse")
+
+    def test_token_codec_uses_the_configured_ttls(self, container: Container) -> None:
+        codec = container.token_codec()
+
+        assert (codec.access_ttl_seconds, codec.refresh_ttl_seconds) == (900, 1209600)
+
+
+class TestOverrides:
+    async def test_write_uow_override_reaches_a_service_created_afterwards(
+        self, container: Container, database: FakeDatabase
+    ) -> None:
+        service = container.post_command_service()
+
+        post = await service.create_post(PostCommand(title="T", body="B"), author_id="ada")
+
+        assert database.tables.posts[post.id].created_at == T0
+        assert database.commits == 1
+
+    async def test_read_uow_override_reaches_a_query_service(
+        self, container: Container, database: FakeDatabase
+    ) -> None:
+        post = await container.post_command_service().create_post(
+            PostCommand(title="T", body="B"), author_id="ada"
+        )
+
+        view = await container.post_query_service().get_post(post.id)
+
+        assert view.title == "T"
+        assert database.read_scopes_opened == 1
+
+    async def test_hasher_override_reaches_the_user_command_service(
+        self, container: Container, database: FakeDatabase
+    ) -> None:
+        container.password_hasher.override(providers.Object(FakePasswordHasher()))
+        command = RegisterUser(email="ada@example.com", password="correct horse", display_name="A")
+
+        user = await container.user_command_service().register(command)
+
+        assert database.tables.users[user.id].password_hash.startswith("fake$")
