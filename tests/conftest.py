@@ -30,3 +30,16 @@ async def mariadb_database() -> AsyncIterator[ScratchDatabase]:
     database = await create_mariadb_database()
     yield database
     await drop_database(database)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+async def fresh_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[ScratchDatabase]:
+    """A new, empty-but-migrated database of its own, for tests that commit for real."""
+    if request.param == "sqlite":
+        scratch = await create_sqlite_database(tmp_path)
+    else:
+        scratch = await create_mariadb_database()
+    yield scratch
+    await drop_database(scratch)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,13 +23,7 @@ from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.settings import Settings
 from app.main import create_app
 from containers import Container
-from tests.databases import (
-    ScratchDatabase,
-    create_mariadb_database,
-    create_sqlite_database,
-    drop_database,
-    rolled_back,
-)
+from tests.databases import ScratchDatabase, rolled_back
 
 BACKENDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)]
 
@@ -79,18 +72,6 @@ async def api(database: ScratchDatabase) -> AsyncIterator[Api]:
 @pytest.fixture
 def client(api: Api) -> httpx.AsyncClient:
     return api.client
-
-
-@pytest.fixture(params=BACKENDS)
-async def fresh_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[ScratchDatabase]:
-    if request.param == "sqlite":
-        scratch = await create_sqlite_database(tmp_path)
-    else:
-        scratch = await create_mariadb_database()
-    yield scratch
-    await drop_database(scratch)
 
 
 @pytest.fixture

@@ -10,6 +10,10 @@ from tests.api.conftest import assert_problem, register, sign_in
 
 async def _token_pair(client: httpx.AsyncClient) -> dict[str, object]:
     await register(client)
+    return await _signed_in_pair(client)
+
+
+async def _signed_in_pair(client: httpx.AsyncClient) -> dict[str, object]:
     response = await client.post(
         "/api/v1/auth/token", data={"username": "ada@example.com", "password": "correct horse"}
     )
@@ -22,7 +26,7 @@ class TestIssueToken:
     async def test_the_right_password_gives_a_token_pair(self, client: httpx.AsyncClient) -> None:
         user = await register(client)
 
-        pair = await _token_pair_after_register(client)
+        pair = await _signed_in_pair(client)
 
         assert set(pair) == {"access_token", "token_type", "expires_in", "refresh_token"}
         assert pair["token_type"] == "bearer"
@@ -58,15 +62,6 @@ class TestIssueToken:
 
         problem = assert_problem(response, 422)
         assert ["body", "password"] in [error["loc"] for error in problem["errors"]]
-
-
-async def _token_pair_after_register(client: httpx.AsyncClient) -> dict[str, object]:
-    response = await client.post(
-        "/api/v1/auth/token", data={"username": "ada@example.com", "password": "correct horse"}
-    )
-    assert response.status_code == 200
-    pair: dict[str, object] = response.json()
-    return pair
 
 
 class TestRefresh:

@@ -35,30 +35,25 @@ def _split_tags(text: str) -> list[str]:
     return text.split(",") if text else []
 
 
+def _fields(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "body": row.body,
+        "tags": _split_tags(row.tags),
+        "author_id": row.author_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "version": row.version,
+    }
+
+
 def _post(row: Any) -> Post:
-    return Post(
-        id=row.id,
-        title=row.title,
-        body=row.body,
-        tags=_split_tags(row.tags),
-        author_id=row.author_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
+    return Post(**_fields(row))
 
 
 def _view(row: Any) -> PostView:
-    return PostView(
-        id=row.id,
-        title=row.title,
-        body=row.body,
-        tags=_split_tags(row.tags),
-        author_id=row.author_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
+    return PostView(**_fields(row))
 
 
 class SqlPostRepository:
