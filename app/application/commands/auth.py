@@ -9,6 +9,7 @@ from app.application.handlers import CommandService, command_handler
 from app.application.ports.security import PasswordHasher, TokenCodec
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
 from app.domain.errors import Unauthorized
+from app.domain.users import User
 
 BAD_CREDENTIALS = "incorrect email or password"
 
@@ -33,15 +34,19 @@ class AuthCommandService(CommandService):
         self._tokens = tokens
         self._clock = clock
 
-    @command_handler
     async def login(self, email: str, password: str) -> TokenPair:
-        user = await self.uow.users.get_by_email(email)
+        """Check the password between two short transactions, holding no connection."""
+        user = await self._find_user(email)
         if user is None:
             await self._hasher.burn()
             raise Unauthorized(BAD_CREDENTIALS)
         if not await self._hasher.verify(user.password_hash, password):
             raise Unauthorized(BAD_CREDENTIALS)
         return await self._issue_pair(user.id)
+
+    @command_handler
+    async def _find_user(self, email: str) -> User | None:
+        return await self.uow.users.get_by_email(email)
 
     @command_handler
     async def refresh(self, refresh_token: str) -> TokenPair:
@@ -51,6 +56,7 @@ class AuthCommandService(CommandService):
             raise Unauthorized("the refresh token is invalid, expired or already used")
         return await self._issue_pair(owner)
 
+    @command_handler
     async def _issue_pair(self, user_id: str) -> TokenPair:
         now = self._clock()
         access, _ = self._tokens.issue(subject=user_id, kind="access", now=now)

@@ -50,14 +50,19 @@ class UserCommandService(CommandService):
         self._hasher = hasher
         self._clock = clock
 
-    @command_handler
     async def register(self, command: RegisterUser) -> User:
+        # Hash before the transaction opens: no connection or lock waits on argon2.
+        password_hash = await self._hasher.hash(command.password)
+        return await self._add(command, password_hash)
+
+    @command_handler
+    async def _add(self, command: RegisterUser, password_hash: str) -> User:
         if await self.uow.users.get_by_email(command.email) is not None:
             raise Conflict("a user with this email already exists")
         user = User.register(
             email=command.email,
             display_name=command.display_name,
-            password_hash=await self._hasher.hash(command.password),
+            password_hash=password_hash,
             now=self._clock(),
         )
         await self.uow.users.add(user)
