@@ -25,7 +25,11 @@ DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"  # noqa: S105  (ref
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", extra="ignore", yaml_file=CONFIG_FILE, frozen=True
+        env_file=".env",
+        extra="ignore",
+        yaml_file=CONFIG_FILE,
+        frozen=True,
+        hide_input_in_errors=True,
     )
 
     app_profile: Literal["development", "test", "production"]

@@ -136,3 +136,28 @@ class TestServer:
         with serving(env, tmp_path) as base:
             await _drive(base)
         assert not (tmp_path / "app.db").exists()
+
+
+class TestProductionProfile:
+    @pytest.mark.parametrize("secret", [None, "short-but-secret-value"])
+    def test_a_default_or_weak_secret_stops_the_server_from_starting(
+        self, tmp_path: Path, secret: str | None
+    ) -> None:
+        extra = {"APP_PROFILE": "production", "DATABASE_PASSWORD": "db-password-value"}
+        env = _environment(extra if secret is None else {**extra, "JWT_SECRET": secret})
+
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(_free_port())],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+        assert result.returncode != 0
+        assert "JWT_SECRET must be set" in result.stderr
+        assert "insecure-development-secret" not in result.stderr
+        assert "short-but-secret-value" not in result.stderr
+        assert "db-password-value" not in result.stderr
