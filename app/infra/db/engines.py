@@ -32,7 +32,8 @@ def build_engine(
     echo: bool = False,
 ) -> AsyncEngine:
     backend = make_url(url).get_backend_name()
-    options: dict[str, Any] = {"echo": echo}
+    # hide_parameters: statement errors and logs never show values (hashes, emails, tokens).
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if backend == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
