@@ -17,7 +17,7 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-MYSQL_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+MYSQL_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 UTC_DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 LONG_TEXT = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 
@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), nullable=False),
         sa.Column("author_id", sa.String(36), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("title_lower", sa.String(400), nullable=False),
         sa.Column("body", LONG_TEXT, nullable=False),
         sa.Column("tags", sa.String(400), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),

@@ -14,7 +14,8 @@ TITLE_MAX = 200
 BODY_MAX = 100_000
 TAGS_MAX = 10
 TAG_MAX = 30
-TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,30}$")
+TAG_PATTERN = r"^[a-z0-9-]{1,30}$"
+_TAG = re.compile(TAG_PATTERN)
 
 
 def normalize_tags(tags: list[str]) -> list[str]:
@@ -23,7 +24,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
     if len(unique) > TAGS_MAX:
         raise InvalidInput(f"at most {TAGS_MAX} tags are allowed", field="tags")
     for tag in unique:
-        if not TAG_PATTERN.fullmatch(tag):
+        if not _TAG.fullmatch(tag):
             raise InvalidInput(
                 f"tag {tag!r} must be 1..{TAG_MAX} characters of a-z, 0-9 and '-'",
                 field="tags",

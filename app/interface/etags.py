@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from app.domain.errors import PreconditionFailed
-
 _ISSUED_VERSION = re.compile(r"[1-9][0-9]{0,17}")
 """A version as `etag_of` writes it: ASCII digits, no leading zero; nothing else matches."""
 
@@ -22,7 +20,8 @@ def accepted_versions(if_match: str | None, post_id: str) -> frozenset[int] | No
     """Versions of the post that If-Match accepts; None when any version will do.
 
     Weak tags never match (If-Match uses strong comparison). A header that names no
-    version of this post cannot be satisfied, so the write is refused.
+    version of this post accepts none, so the write is refused once the post is found
+    and the caller is known to be its author (404 and 403 come first).
     """
     if if_match is None or if_match.strip() == "*":
         return None
@@ -33,8 +32,6 @@ def accepted_versions(if_match: str | None, post_id: str) -> frozenset[int] | No
             number = tag[len(prefix) : -1]
             if _ISSUED_VERSION.fullmatch(number):
                 versions.add(int(number))
-    if not versions:
-        raise PreconditionFailed("If-Match names no version of this post")
     return frozenset(versions)
 
 

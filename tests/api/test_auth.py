@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import jwt
 
-from tests.api.conftest import assert_problem, register, sign_in
+from app.domain.identity import utc_now
+from tests.api.conftest import Api, assert_problem, register, sign_in
 
 
 async def _token_pair(client: httpx.AsyncClient) -> dict[str, object]:
@@ -109,9 +110,51 @@ class TestRefresh:
 
         assert_problem(response, 401)
 
+    async def test_a_token_that_cannot_be_encoded_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(
+            "/api/v1/auth/refresh",
+            content=b'{"refresh_token": "\\ud800"}',
+            headers={"Content-Type": "application/json"},
+        )
+
+        assert response.status_code in (401, 422)
+        assert_problem(response, response.status_code)
+
     async def test_unknown_fields_are_refused(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/api/v1/auth/refresh", json={"refresh_token": "x", "user_id": "someone"}
         )
 
         assert_problem(response, 422)
+
+
+class TestTokenOfAVanishedUser:
+    async def test_a_valid_token_for_no_existing_user_is_401(self, api: Api) -> None:
+        codec = api.container.token_codec()
+        token, _ = codec.issue(
+            subject="01890000-0000-7000-8000-000000000000", kind="access", now=utc_now()
+        )
+        auth = {"Authorization": f"Bearer {token}"}
+
+        me = await api.client.get("/api/v1/users/me", headers=auth)
+        post = await api.client.post(
+            "/api/v1/posts", json={"title": "t", "body": "b"}, headers=auth
+        )
+
+        assert_problem(me, 401)
+        assert_problem(post, 401)
+        assert post.headers["www-authenticate"] == "Bearer"
+
+    async def test_a_token_whose_subject_is_not_an_id_is_401(self, api: Api) -> None:
+        codec = api.container.token_codec()
+        token, _ = codec.issue(subject="x" * 64, kind="access", now=utc_now())
+
+        response = await api.client.post(
+            "/api/v1/posts",
+            json={"title": "t", "body": "b"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+        assert_problem(response, 401)

@@ -143,6 +143,12 @@ class TestListPosts:
             {"order": "sideways"},
             {"cursor": "not-a-cursor"},
             {"cursor": "W10"},
+            # ["desc", "0001-01-01T00:00:00+01:00", "x"]: out of range once in UTC
+            {"cursor": "WyJkZXNjIiwgIjAwMDEtMDEtMDFUMDA6MDA6MDArMDE6MDAiLCAieCJd"},
+            {"tag": "UPPER"},
+            {"tag": "with space"},
+            {"author_id": "not-an-id"},
+            {"q": "nul\x00byte"},
             {"unknown": "parameter"},
         ],
     )

@@ -234,3 +234,21 @@ class TestDeletePost:
         post = await create_post(client, auth)
 
         assert_problem(await client.delete(f"/api/v1/posts/{post['id']}"), 401)
+
+    async def test_not_found_and_forbidden_come_before_the_precondition(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        owner = await signed_up(client, "owner@example.com")
+        post = await create_post(client, owner)
+        intruder = await signed_up(client, "intruder@example.com")
+        unmatched = {"If-Match": '"no-such-tag"'}
+
+        missing = await client.delete(
+            "/api/v1/posts/01890000-0000-7000-8000-000000000000", headers={**owner, **unmatched}
+        )
+        foreign = await client.delete(
+            f"/api/v1/posts/{post['id']}", headers={**intruder, **unmatched}
+        )
+        own = await client.delete(f"/api/v1/posts/{post['id']}", headers={**owner, **unmatched})
+
+        assert [missing.status_code, foreign.status_code, own.status_code] == [404, 403, 412]

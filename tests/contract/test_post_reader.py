@@ -100,3 +100,50 @@ class TestPostReader:
         async with storage.read_uow() as reader:
             seen = await _all_pages(reader, PostsFilter(), "desc", 1)
         assert [view.id for view in seen] == sorted((post.id for post in twins), reverse=True)
+
+
+class TestExactMatching:
+    async def test_title_search_folds_case_beyond_ascii_but_not_accents(
+        self, storage: Storage
+    ) -> None:
+        author = a_user()
+        ecole, sisyphus, cafe = (
+            a_post(author, title="École d'été", minutes=1),
+            a_post(author, title="ΣΊΣΥΦΟΣ", minutes=2),
+            a_post(author, title="Café", minutes=3),
+        )
+        await saved(storage.write_uow(), author, ecole, sisyphus, cafe)
+
+        async with storage.read_uow() as reader:
+            found = {
+                q: [
+                    view.id
+                    for view in await reader.posts.page(
+                        PostsFilter(title_contains=q), order="asc", limit=5, after=None
+                    )
+                ]
+                for q in ("école", "σίσυφος", "cafe", "CAFÉ")
+            }
+
+        assert found == {
+            "école": [ecole.id],
+            "σίσυφος": [sisyphus.id],
+            "cafe": [],
+            "CAFÉ": [cafe.id],
+        }
+
+    async def test_ids_and_tags_match_case_exactly(self, storage: Storage) -> None:
+        # Trailing spaces are another matter: MySQL/MariaDB compare VARCHARs padded, so
+        # services refuse ids and tags that are not well formed before they get here.
+        author = a_user()
+        post = a_post(author, tags=["uni"])
+        await saved(storage.write_uow(), author, post)
+
+        async with storage.read_uow() as reader:
+            by_upper_id = await reader.posts.get(post.id.upper())
+            tag_counts = [await reader.posts.count(PostsFilter(tag=tag)) for tag in ("uni", "UNI")]
+            author_count = await reader.posts.count(PostsFilter(author_id=author.id.upper()))
+
+        assert by_upper_id is None
+        assert tag_counts == [1, 0]
+        assert author_count == 0

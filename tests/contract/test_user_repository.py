@@ -34,6 +34,16 @@ class TestUserRepository:
             async with storage.write_uow() as uow:
                 await uow.users.add(a_user("ADA@EXAMPLE.COM"))
 
+    async def test_accents_make_a_different_email(self, storage: Storage) -> None:
+        plain, accented = a_user("ecole@example.com"), a_user("école@example.com")
+        await saved(storage.write_uow(), plain)
+        await saved(storage.write_uow(), accented)
+
+        async with storage.write_uow() as uow:
+            found = await uow.users.get_by_email("ÉCOLE@example.com")
+        assert found is not None
+        assert found.id == accented.id
+
     async def test_unknown_users_are_none(self, storage: Storage) -> None:
         async with storage.write_uow() as uow:
             assert await uow.users.get("nobody") is None

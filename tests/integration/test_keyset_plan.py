@@ -40,6 +40,7 @@ async def seeded() -> AsyncIterator[ScratchDatabase]:
             "id": f"p{n:06}",
             "author_id": f"a{n % AUTHORS:03}",
             "title": f"title {n}",
+            "title_lower": f"title {n}",
             "body": "b",
             "tags": f"t{n % 7}",
             "created_at": T0 + timedelta(seconds=n),

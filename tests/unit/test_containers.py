@@ -13,6 +13,7 @@ from app.application.commands.posts import PostCommand, PostCommandService
 from app.application.commands.users import RegisterUser, UserCommandService
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
+from app.domain.users import User
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from containers import Container
 from tests.fakes.security import FakePasswordHasher
@@ -67,13 +68,20 @@ class TestResolution:
         assert (codec.access_ttl_seconds, codec.refresh_ttl_seconds) == (900, 1209600)
 
 
+def _with_author(database: FakeDatabase) -> str:
+    author = User.register(email="ada@example.com", display_name="Ada", password_hash="h", now=T0)
+    database.tables.users[author.id] = author
+    return author.id
+
+
 class TestOverrides:
     async def test_write_uow_override_reaches_a_service_created_afterwards(
         self, container: Container, database: FakeDatabase
     ) -> None:
         service = container.post_command_service()
+        author_id = _with_author(database)
 
-        post = await service.create_post(PostCommand(title="T", body="B"), author_id="ada")
+        post = await service.create_post(PostCommand(title="T", body="B"), author_id=author_id)
 
         assert database.tables.posts[post.id].created_at == T0
         assert database.commits == 1
@@ -82,7 +90,7 @@ class TestOverrides:
         self, container: Container, database: FakeDatabase
     ) -> None:
         post = await container.post_command_service().create_post(
-            PostCommand(title="T", body="B"), author_id="ada"
+            PostCommand(title="T", body="B"), author_id=_with_author(database)
         )
 
         view = await container.post_query_service().get_post(post.id)

@@ -17,8 +17,9 @@ from pydantic import (
 from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
-from app.domain.errors import NotFound
-from app.domain.posts import BODY_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, Post
+from app.domain.errors import NotFound, Unauthorized
+from app.domain.identity import is_well_formed_id
+from app.domain.posts import BODY_MAX, TAG_MAX, TAG_PATTERN, TAGS_MAX, TITLE_MAX, Post
 
 
 def _unique_tags(tags: list[str]) -> list[str]:
@@ -30,7 +31,7 @@ def _unique_tags(tags: list[str]) -> list[str]:
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX, pattern=r"^[a-z0-9-]+$")]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX, pattern=TAG_PATTERN)]
 Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(_unique_tags)]
 
 
@@ -70,6 +71,8 @@ class PostCommandService(CommandService):
 
     @command_handler
     async def create_post(self, command: PostCommand, *, author_id: str) -> Post:
+        if await self.uow.users.get(author_id) is None:
+            raise Unauthorized("the signed-in user no longer exists")
         post = Post.create(
             title=command.title,
             body=command.body,
@@ -142,7 +145,7 @@ class PostCommandService(CommandService):
         return post
 
     async def _get(self, post_id: str) -> Post:
-        post = await self.uow.posts.get(post_id)
+        post = await self.uow.posts.get(post_id) if is_well_formed_id(post_id) else None
         if post is None:
             raise NotFound(f"post {post_id} does not exist")
         return post

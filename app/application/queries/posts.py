@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -21,6 +21,8 @@ from pydantic import (
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
 from app.domain.errors import NotFound
+from app.domain.identity import ID_PATTERN, is_well_formed_id
+from app.domain.posts import TAG_PATTERN
 
 Order = Literal["asc", "desc"]
 
@@ -30,9 +32,14 @@ class PostsQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    author_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = None
-    tag: Annotated[str, StringConstraints(min_length=1, max_length=30)] | None = None
-    q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    author_id: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = None
+    tag: (
+        Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=TAG_PATTERN)] | None
+    ) = None
+    q: (
+        Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
+        | None
+    ) = None
     order: Order = "desc"
     limit: int = Field(default=20, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -73,10 +80,11 @@ def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         order, created_at, post_id = json.loads(base64.urlsafe_b64decode(padded))
-        when = datetime.fromisoformat(created_at)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        when = datetime.fromisoformat(created_at).astimezone(UTC)
+        aware = datetime.fromisoformat(created_at).tzinfo is not None
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise ValueError("cursor is not one this service issued") from None
-    if order not in ("asc", "desc") or when.tzinfo is None or not isinstance(post_id, str):
+    if order not in ("asc", "desc") or not aware or not isinstance(post_id, str):
         raise ValueError("cursor is not one this service issued")
     return order, PostsPosition(created_at=when, id=post_id)
 
@@ -84,7 +92,7 @@ def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
 class PostQueryService(QueryService):
     @query_handler
     async def get_post(self, post_id: str) -> PostView:
-        post = await self.uow.posts.get(post_id)
+        post = await self.uow.posts.get(post_id) if is_well_formed_id(post_id) else None
         if post is None:
             raise NotFound(f"post {post_id} does not exist")
         return post

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.readers import UserView
-from app.domain.errors import NotFound
+from app.domain.errors import NotFound, Unauthorized
+from app.domain.identity import is_well_formed_id
 
 
 class UserQueryService(QueryService):
     @query_handler
     async def get_user(self, user_id: str) -> UserView:
-        user = await self.uow.users.get(user_id)
+        user = await self.uow.users.get(user_id) if is_well_formed_id(user_id) else None
         if user is None:
             raise NotFound(f"user {user_id} does not exist")
+        return user
+
+    @query_handler
+    async def get_account(self, user_id: str) -> UserView:
+        """The signed-in user's own account; Unauthorized if it no longer exists."""
+        user = await self.uow.users.get(user_id)
+        if user is None:
+            raise Unauthorized("the signed-in user no longer exists")
         return user

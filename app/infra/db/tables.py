@@ -21,7 +21,9 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+# Binary collation: ids, email keys and tags compare exactly, as they do in Python and
+# SQLite (case folding is done explicitly, in `email_key` and `title_lower`).
+MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 ID_LENGTH = 36
 
 
@@ -50,6 +52,7 @@ class PostRow(SQLModel, table=True):
         sa_column=Column(String(ID_LENGTH), ForeignKey("users.id"), nullable=False)
     )
     title: str = Field(max_length=200)
+    title_lower: str = Field(max_length=400, description="the title in lower case, for search")
     body: str = Field(sa_column=Column(LongText, nullable=False))
     tags: str = Field(max_length=400, description="the post's tags, comma-separated, in order")
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

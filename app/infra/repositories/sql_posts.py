@@ -65,6 +65,7 @@ class SqlPostRepository:
             insert(posts).values(
                 id=post.id,
                 title=post.title,
+                title_lower=post.title.lower(),
                 body=post.body,
                 tags=",".join(post.tags),
                 author_id=post.author_id,
@@ -87,6 +88,7 @@ class SqlPostRepository:
             .where(posts.c.id == post.id, posts.c.version == previous_version)
             .values(
                 title=post.title,
+                title_lower=post.title.lower(),
                 body=post.body,
                 tags=",".join(post.tags),
                 updated_at=post.updated_at,
@@ -143,7 +145,7 @@ def _filtered(query: Select[Any], where: PostsFilter) -> Select[Any]:
         query = query.where(posts.c.author_id == where.author_id)
     if where.title_contains is not None:
         query = query.where(
-            func.lower(posts.c.title).contains(where.title_contains.lower(), autoescape=True)
+            posts.c.title_lower.contains(where.title_contains.lower(), autoescape=True)
         )
     return query
 

@@ -60,7 +60,7 @@ class JwtTokenCodec:
                 algorithms=[ALGORITHM],
                 options={"require": REQUIRED_CLAIMS},
             )
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, UnicodeError, ValueError):
             raise Unauthorized("the token is invalid or expired") from None
         if payload["typ"] != kind or not isinstance(payload["sub"], str):
             raise Unauthorized("the token is invalid or expired")

@@ -28,7 +28,7 @@ async def register(command: RegisterUser, users: UserCommands, response: Respons
 @router.get("/me", response_model=UserOut, responses=problem_responses(401))
 async def me(user_id: CurrentUserId, users: UserQueries) -> UserOut:
     """The signed-in user's account."""
-    return UserOut.model_validate(await users.get_user(user_id), from_attributes=True)
+    return UserOut.model_validate(await users.get_account(user_id), from_attributes=True)
 
 
 @router.get("/{user_id}", response_model=PublicProfileOut, responses=problem_responses(404))

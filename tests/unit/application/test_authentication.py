@@ -9,6 +9,8 @@ from app.domain.errors import Unauthorized
 from app.domain.identity import utc_now
 from app.infra.security.jwt_codec import JwtTokenCodec
 
+USER_ID = "01890000-0000-7000-8000-000000000001"
+
 
 @pytest.fixture
 def codec() -> JwtTokenCodec:
@@ -17,12 +19,12 @@ def codec() -> JwtTokenCodec:
 
 class TestAuthenticator:
     def test_access_token_gives_its_user_id(self, codec: JwtTokenCodec) -> None:
-        token, _ = codec.issue(subject="user-1", kind="access", now=utc_now())
+        token, _ = codec.issue(subject=USER_ID, kind="access", now=utc_now())
 
-        assert Authenticator(codec).user_id(token) == "user-1"
+        assert Authenticator(codec).user_id(token) == USER_ID
 
     def test_refresh_token_is_unauthorized(self, codec: JwtTokenCodec) -> None:
-        token, _ = codec.issue(subject="user-1", kind="refresh", now=utc_now())
+        token, _ = codec.issue(subject=USER_ID, kind="refresh", now=utc_now())
 
         with pytest.raises(Unauthorized):
             Authenticator(codec).user_id(token)

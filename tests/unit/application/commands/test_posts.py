@@ -7,13 +7,27 @@ import copy
 import pytest
 
 from app.application.commands.posts import PostCommand, PostCommandService, PostPatch
-from app.domain.errors import Forbidden, NotFound, PreconditionFailed
+from app.domain.errors import Forbidden, NotFound, PreconditionFailed, Unauthorized
 from app.domain.posts import Post
+from app.domain.users import User
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeWriteUnitOfWork
 from tests.unit.clock import T0, FakeClock
 
 MISSING = "00000000-0000-7000-8000-000000000000"
+
+
+@pytest.fixture(autouse=True)
+def accounts(database: FakeDatabase) -> None:
+    """The signed-in users the tests act as, known by short ids."""
+    for user_id in ("ada", "bob"):
+        database.tables.users[user_id] = User(
+            id=user_id,
+            email=f"{user_id}@example.com",
+            display_name=user_id,
+            password_hash="hash",
+            created_at=T0,
+        )
 
 
 @pytest.fixture
@@ -46,6 +60,14 @@ class TestCreatePost:
         assert (stored.title, stored.body, stored.tags) == ("T", "B", ["a", "b"])
         assert (stored.author_id, stored.version, stored.created_at) == ("ada", 1, T0)
         assert database.commits == 1
+
+    async def test_an_author_who_no_longer_exists_is_unauthorized(
+        self, posts: PostCommandService, database: FakeDatabase
+    ) -> None:
+        with pytest.raises(Unauthorized):
+            await posts.create_post(PostCommand(title="T", body="B"), author_id="ghost")
+
+        assert database.tables.posts == {}
 
 
 class TestUpdatePost:

@@ -16,6 +16,9 @@ from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork
 from tests.unit.clock import T0
 
+ADA = "01890000-0000-7000-8000-00000000a0da"
+BOB = "01890000-0000-7000-8000-000000000b0b"
+
 
 def store(database: FakeDatabase, count: int, *, same_time: bool = False, **fields: str) -> None:
     for i in range(count):
@@ -24,7 +27,7 @@ def store(database: FakeDatabase, count: int, *, same_time: bool = False, **fiel
             title=fields.get("title", f"post {i}"),
             body="B",
             tags=[fields["tag"]] if "tag" in fields else [],
-            author_id=fields.get("author_id", "ada"),
+            author_id=fields.get("author_id", ADA),
             now=when,
         )
         database.tables.posts[post.id] = post
@@ -105,14 +108,14 @@ class TestGetPosts:
     async def test_filters_apply_to_every_page(
         self, queries: PostQueryService, database: FakeDatabase
     ) -> None:
-        store(database, 3, author_id="ada")
-        store(database, 3, author_id="bob")
+        store(database, 3, author_id=ADA)
+        store(database, 3, author_id=BOB)
 
-        pages = await all_pages(queries, author_id="bob", limit=2)
+        pages = await all_pages(queries, author_id=BOB, limit=2)
 
         ids = [i for page in pages for i in page]
         assert len(ids) == 3
-        assert {database.tables.posts[i].author_id for i in ids} == {"bob"}
+        assert {database.tables.posts[i].author_id for i in ids} == {BOB}
 
     async def test_query_opens_one_read_scope(
         self, queries: PostQueryService, database: FakeDatabase
