@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 
 from app.interface.middleware import RequestIdMiddleware
+from app.interface.openapi import install_openapi
 from app.interface.problems import install_problem_handlers
 from app.interface.routers import auth, health, posts, users
 
@@ -43,6 +44,8 @@ def build_api(container: ResourceContainer) -> FastAPI:
     api.state.container = container
     install_problem_handlers(api)
     api.add_middleware(RequestIdMiddleware)
-    for module in (users, auth, posts, health):
-        api.include_router(module.router)
+    routers = [users.router, auth.router, posts.router, health.router]
+    for router in routers:
+        api.include_router(router)
+    install_openapi(api, routers, database_paths="/api/")
     return api

@@ -18,7 +18,8 @@ from app.interface.problems import problem_response
 logger = logging.getLogger("app.requests")
 
 REQUEST_ID_HEADER = "x-request-id"
-_ACCEPTED_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_ACCEPTED_ID = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,199}$")
+"""Echoed as sent when it is printable ASCII of at most 200 characters; else replaced."""
 
 
 class RequestIdMiddleware:

@@ -36,6 +36,17 @@ class TestIssueToken:
         assert claims["sub"] == user["id"]
         assert {"exp", "iat", "jti", "sub"} <= claims.keys()
 
+    async def test_token_responses_are_never_cached(self, client: httpx.AsyncClient) -> None:
+        await register(client)
+        issued = await client.post(
+            "/api/v1/auth/token", data={"username": "ada@example.com", "password": "correct horse"}
+        )
+        refreshed = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": issued.json()["refresh_token"]}
+        )
+
+        assert issued.headers["cache-control"] == refreshed.headers["cache-control"] == "no-store"
+
     async def test_the_email_is_matched_in_any_case(self, client: httpx.AsyncClient) -> None:
         await register(client, "ada@example.com")
 

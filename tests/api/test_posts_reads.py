@@ -46,6 +46,17 @@ class TestGetPost:
         assert response.content == b""
         assert response.headers["etag"] == etag
 
+    async def test_if_none_match_may_span_several_header_lines(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        auth = await signed_up(client)
+        post = await create_post(client, auth)
+        headers = [("If-None-Match", '"other"'), ("If-None-Match", f'"{post["id"]}.1"')]
+
+        response = await client.get(f"/api/v1/posts/{post['id']}", headers=headers)
+
+        assert response.status_code == 304
+
     async def test_an_old_if_none_match_gets_the_new_post(self, client: httpx.AsyncClient) -> None:
         auth = await signed_up(client)
         post = await create_post(client, auth)

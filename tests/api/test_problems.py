@@ -33,6 +33,18 @@ class TestProblems:
         problem = assert_problem(response, 422)
         assert problem["errors"][0]["type"] == "json_invalid"
 
+    async def test_a_body_that_cannot_be_decoded_is_a_422_problem(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(
+            "/api/v1/users",
+            content=b'{"email": "\xff"}',
+            headers={"Content-Type": "application/json"},
+        )
+
+        problem = assert_problem(response, 422)
+        assert problem["errors"][0]["loc"] == ["body"]
+
     async def test_an_unhandled_fault_is_a_500_without_internals(
         self, api: Api, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -64,6 +76,13 @@ class TestRequestId:
 
         assert response.headers["x-request-id"] == "abc-123"
 
+    async def test_a_printable_request_id_is_echoed_as_sent(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/health/live", headers={"X-Request-ID": "abc 123/x=y"})
+
+        assert response.headers["x-request-id"] == "abc 123/x=y"
+
     async def test_an_unsafe_request_id_is_replaced(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/health/live", headers={"X-Request-ID": "a b\tc" * 50})
 
@@ -89,9 +108,29 @@ class TestOpenApi:
             "/health/ready",
         } <= paths.keys()
         put = paths["/api/v1/posts/{post_id}"]["put"]
-        assert {"200", "401", "403", "404", "412", "422"} <= put["responses"].keys()
-        assert "application/problem+json" in put["responses"]["412"]["content"]
+        assert {"200", "401", "403", "404", "412", "422", "500", "503"} <= put["responses"].keys()
         assert "bearer" in str(document["components"]["securitySchemes"]).lower()
+
+    async def test_every_error_is_documented_as_a_problem(self, client: httpx.AsyncClient) -> None:
+        document = (await client.get("/openapi.json")).json()
+
+        schemas = document["components"]["schemas"]
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                for status, response in operation["responses"].items():
+                    if int(status) < 400:
+                        continue
+                    expected = "ValidationProblem" if status == "422" else "Problem"
+                    assert response["content"] == {
+                        "application/problem+json": {
+                            "schema": {"$ref": f"#/components/schemas/{expected}"}
+                        }
+                    }
+        assert "HTTPValidationError" not in schemas
+        assert {"type", "title", "status", "detail", "instance"} <= set(
+            schemas["Problem"]["properties"]
+        )
+        assert "errors" in schemas["ValidationProblem"]["properties"]
 
     async def test_the_interactive_docs_are_served(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/docs")

@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
@@ -46,13 +47,13 @@ class PostCommand(BaseModel):
 
 
 class PostPatch(BaseModel):
-    """Some of a post's fields; the others keep their value."""
+    """Some of a post's fields; the others keep their value. None of them may be null."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
 
-    title: Title | None = None
-    body: Body | None = None
-    tags: Tags | None = None
+    title: Title | SkipJsonSchema[None] = None
+    body: Body | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _at_least_one_non_null_field(self) -> Self:

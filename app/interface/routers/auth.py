@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Response
 
+from app.application.commands.auth import TokenPair
 from app.interface.dependencies import AuthCommands
 from app.interface.problems import problem_responses
 from app.interface.schemas.users import RefreshIn, TokenPairOut
@@ -18,18 +19,21 @@ async def issue_token(
     username: Annotated[str, Form(description="the account's email", max_length=254)],
     password: Annotated[str, Form(max_length=128)],
     auth: AuthCommands,
+    response: Response,
 ) -> TokenPairOut:
     """Sign in (OAuth2 password flow): a short-lived access token and a refresh token."""
-    pair = await auth.login(username, password)
-    return TokenPairOut(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
-    )
+    response.headers["Cache-Control"] = "no-store"
+    return _token_pair(await auth.login(username, password))
 
 
 @router.post("/refresh", response_model=TokenPairOut, responses=problem_responses(401, 422))
-async def refresh(body: RefreshIn, auth: AuthCommands) -> TokenPairOut:
+async def refresh(body: RefreshIn, auth: AuthCommands, response: Response) -> TokenPairOut:
     """Trade a refresh token, once, for a new pair."""
-    pair = await auth.refresh(body.refresh_token)
+    response.headers["Cache-Control"] = "no-store"
+    return _token_pair(await auth.refresh(body.refresh_token))
+
+
+def _token_pair(pair: TokenPair) -> TokenPairOut:
     return TokenPairOut(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
     )

@@ -17,10 +17,19 @@ from app.interface.schemas.posts import PostOut, PostsPageOut
 
 router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
 
-IfMatch = Annotated[str | None, Header(description="Write only if the post still has this ETag")]
-IfNoneMatch = Annotated[
-    str | None, Header(description="Answer 304 if the post still has this ETag")
+IfMatch = Annotated[
+    list[str] | None, Header(description="Write only if the post still has one of these ETags")
 ]
+IfNoneMatch = Annotated[
+    list[str] | None, Header(description="Answer 304 if the post still has one of these ETags")
+]
+
+
+def _joined(header_lines: list[str] | None) -> str | None:
+    """Repeated header lines mean the same as one comma-separated line."""
+    return None if header_lines is None else ", ".join(header_lines)
+
+
 JSON = "application/json"
 
 
@@ -67,7 +76,7 @@ async def get_post(post_id: str, posts: PostQueries, if_none_match: IfNoneMatch 
     """One post, with its ETag."""
     post = await posts.get_post(post_id)
     etag = etag_of(post.id, post.version)
-    if none_match(if_none_match, etag):
+    if none_match(_joined(if_none_match), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return _post_response(post)
 
@@ -84,7 +93,10 @@ async def replace_post(
 ) -> Response:
     """Replace a post's title, body and tags (author only)."""
     post = await posts.update_post(
-        post_id, command, user_id=user_id, accepted_versions=accepted_versions(if_match, post_id)
+        post_id,
+        command,
+        user_id=user_id,
+        accepted_versions=accepted_versions(_joined(if_match), post_id),
     )
     return _post_response(post)
 
@@ -101,7 +113,10 @@ async def patch_post(
 ) -> Response:
     """Change some of a post's title, body and tags (author only)."""
     post = await posts.patch_post(
-        post_id, patch, user_id=user_id, accepted_versions=accepted_versions(if_match, post_id)
+        post_id,
+        patch,
+        user_id=user_id,
+        accepted_versions=accepted_versions(_joined(if_match), post_id),
     )
     return _post_response(post)
 
@@ -117,6 +132,6 @@ async def delete_post(
 ) -> Response:
     """Delete a post (author only)."""
     await posts.delete_post(
-        post_id, user_id=user_id, accepted_versions=accepted_versions(if_match, post_id)
+        post_id, user_id=user_id, accepted_versions=accepted_versions(_joined(if_match), post_id)
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
