@@ -48,6 +48,7 @@ class TestHealth:
 
         problem = assert_problem(response, 503)
         assert "read_database" in problem["detail"]
+        assert problem["components"] == {"write_database": "ok", "read_database": "down"}
         assert "nobody" not in response.text
 
 

@@ -32,7 +32,9 @@ async def ready(request: Request, probes: Probes) -> JSONResponse:
     if all(state == "ok" for state in components.values()):
         return JSONResponse({"status": "ok", "components": components})
     down = ", ".join(name for name, state in components.items() if state != "ok")
-    return problem_response(request.url.path, 503, f"unavailable: {down}")
+    return problem_response(
+        request.url.path, 503, f"unavailable: {down}", extensions={"components": components}
+    )
 
 
 async def _status(name: str, check: Coroutine[Any, Any, None]) -> tuple[str, str]:
