@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
@@ -51,3 +53,17 @@ class TestConfiguredArgon2Cost:
         assert settings.argon2_memory_kib >= 19456
         assert settings.argon2_time_cost >= 2
         assert settings.argon2_parallelism >= 1
+
+
+class TestHashingOffTheLoop:
+    async def test_the_event_loop_keeps_running_while_a_hash_is_computed(self) -> None:
+        hasher = Argon2PasswordHasher(memory_kib=19456, time_cost=2, parallelism=1)
+        hashing = asyncio.ensure_future(hasher.hash("correct horse"))
+        turns = 0
+
+        while not hashing.done():
+            turns += 1
+            await asyncio.sleep(0)
+
+        await hashing
+        assert turns > 1
