@@ -1,17 +1,28 @@
 """`@query_handler` and `@command_handler`: how service methods get a unit of work.
 
 A handler opens the unit of work of its kind when it is the outermost handler of that
-kind in the current task, and shares the open one otherwise (a context variable), so
-a command that calls another command commits once, at the end of the outermost.
-Inside a handler the service reaches storage through `self.uow`; outside, it cannot.
+kind in the current task, and joins the open one otherwise (a context variable), so a
+command that calls another command commits once, at the end of the outermost. A child
+task (`asyncio.gather`, `create_task`) never joins its parent's scope: one session is
+never driven by two tasks at once, so a handler there opens a scope of its own.
+
+If a nested command fails, the whole scope is spoiled: even if the outer command
+catches the error, nothing is committed. Inside a handler the service reaches storage
+through `self.uow`; outside, it cannot.
+
+When the database refuses a transaction because of concurrent work (deadlock, lock
+timeout), the outermost command handler runs the command again, a few times.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import random
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from app.application.ports.units_of_work import (
     ReadUnitOfWork,
@@ -19,14 +30,38 @@ from app.application.ports.units_of_work import (
     WriteUnitOfWork,
     WriteUnitOfWorkFactory,
 )
+from app.domain.errors import Contention
 
 P = ParamSpec("P")
 R = TypeVar("R")
+U = TypeVar("U")
 Q = TypeVar("Q", bound="QueryService")
 C = TypeVar("C", bound="CommandService")
 
-_read_scope: ContextVar[ReadUnitOfWork | None] = ContextVar("read_unit_of_work", default=None)
-_write_scope: ContextVar[WriteUnitOfWork | None] = ContextVar("write_unit_of_work", default=None)
+COMMAND_ATTEMPTS = 3
+RETRY_BASE_DELAY_SECONDS = 0.01
+
+
+class SpoiledUnitOfWork(RuntimeError):
+    """A nested command failed and its caller went on: the scope must not commit."""
+
+
+@dataclass(slots=True)
+class _Scope(Generic[U]):
+    uow: U
+    owner: asyncio.Task[Any] | None
+    spoiled: bool = False
+
+
+_read_scope: ContextVar[_Scope[ReadUnitOfWork] | None] = ContextVar("read_scope", default=None)
+_write_scope: ContextVar[_Scope[WriteUnitOfWork] | None] = ContextVar("write_scope", default=None)
+
+
+def _joinable(scope: _Scope[U] | None) -> _Scope[U] | None:
+    """The open scope if it belongs to the running task, else None."""
+    if scope is not None and scope.owner is asyncio.current_task():
+        return scope
+    return None
 
 
 class QueryService:
@@ -37,10 +72,10 @@ class QueryService:
 
     @property
     def uow(self) -> ReadUnitOfWork:
-        uow = _read_scope.get()
-        if uow is None:
+        scope = _joinable(_read_scope.get())
+        if scope is None:
             raise RuntimeError("storage is reachable only inside a @query_handler method")
-        return uow
+        return scope.uow
 
 
 class CommandService:
@@ -51,10 +86,10 @@ class CommandService:
 
     @property
     def uow(self) -> WriteUnitOfWork:
-        uow = _write_scope.get()
-        if uow is None:
+        scope = _joinable(_write_scope.get())
+        if scope is None:
             raise RuntimeError("storage is reachable only inside a @command_handler method")
-        return uow
+        return scope.uow
 
 
 def query_handler(
@@ -64,10 +99,10 @@ def query_handler(
 
     @functools.wraps(method)
     async def handle(self: Q, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if _read_scope.get() is not None:
+        if _joinable(_read_scope.get()) is not None:
             return await method(self, *args, **kwargs)
         async with self._read_uow_factory() as uow:
-            token = _read_scope.set(uow)
+            token = _read_scope.set(_Scope(uow, asyncio.current_task()))
             try:
                 return await method(self, *args, **kwargs)
             finally:
@@ -87,15 +122,41 @@ def command_handler(
 
     @functools.wraps(method)
     async def handle(self: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if _write_scope.get() is not None:
-            return await method(self, *args, **kwargs)
-        async with self._write_uow_factory() as uow:
-            token = _write_scope.set(uow)
+        outer = _joinable(_write_scope.get())
+        if outer is not None:
             try:
-                result = await method(self, *args, **kwargs)
-                await uow.commit()
-                return result
-            finally:
-                _write_scope.reset(token)
+                return await method(self, *args, **kwargs)
+            except BaseException:
+                outer.spoiled = True
+                raise
+        for attempt in range(1, COMMAND_ATTEMPTS + 1):
+            try:
+                return await _in_new_write_scope(method, self, *args, **kwargs)
+            except Contention:
+                if attempt == COMMAND_ATTEMPTS:
+                    raise
+                delay = RETRY_BASE_DELAY_SECONDS * 2**attempt
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311
+        raise AssertionError("unreachable")  # pragma: no cover
 
     return handle
+
+
+async def _in_new_write_scope(
+    method: Callable[Concatenate[C, P], Awaitable[R]],
+    service: C,
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    async with service._write_uow_factory() as uow:
+        scope = _Scope(uow, asyncio.current_task())
+        token = _write_scope.set(scope)
+        try:
+            result = await method(service, *args, **kwargs)
+            if scope.spoiled:
+                raise SpoiledUnitOfWork("a nested command failed, so nothing is committed")
+            await uow.commit()
+            return result
+        finally:
+            _write_scope.reset(token)

@@ -47,3 +47,10 @@ class Unavailable(AppError):
     """A backing service (a database) cannot be reached."""
 
     title = "Service Unavailable"
+
+
+class Contention(Unavailable):
+    """The database refused the work because of concurrent work (deadlock, lock timeout).
+
+    Running the whole transaction again is expected to succeed.
+    """

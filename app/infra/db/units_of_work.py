@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from app.domain.errors import Unavailable
+from app.domain.errors import AppError, Contention, Unavailable
 from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
 from app.infra.repositories.sql_refresh_tokens import SqlRefreshTokenRepository
 from app.infra.repositories.sql_users import SqlUserReader, SqlUserRepository
@@ -25,10 +25,30 @@ from app.infra.repositories.sql_users import SqlUserReader, SqlUserRepository
 ConnectionFactory = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 
-def _is_outage(error: BaseException | None) -> bool:
-    if isinstance(error, PoolTimeout | OperationalError | InterfaceError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+# MySQL/MariaDB: lock wait timeout, deadlock. SQLite: another writer holds the lock.
+_CONTENTION_CODES = frozenset({1205, 1213})
+_SQLITE_BUSY = ("database is locked", "database is busy")
+
+
+def _translated(error: BaseException | None) -> AppError | None:
+    """The application's name for a driver failure: Contention, Unavailable, or None."""
+    if isinstance(error, PoolTimeout):
+        return Unavailable("the database is unavailable")
+    if not isinstance(error, DBAPIError):
+        return None
+    original = error.orig
+    code = original.args[0] if original is not None and original.args else None
+    if code in _CONTENTION_CODES or any(text in str(original) for text in _SQLITE_BUSY):
+        return Contention("the database is busy with concurrent work; try again")
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        return Unavailable("the database is unavailable")
+    return None
+
+
+def _raise_translated(error: BaseException | None) -> None:
+    translated = _translated(error)
+    if translated is not None:
+        raise translated from error
 
 
 class SqlWriteUnitOfWork:
@@ -81,9 +101,7 @@ class SqlWriteUnitOfWork:
                 await session.close()
             except Exception as error:
                 cleanup_error = cleanup_error or error
-        failure = exc or cleanup_error
-        if _is_outage(failure):
-            raise Unavailable("the database is unavailable") from failure
+        _raise_translated(exc or cleanup_error)
         if exc is None and cleanup_error is not None:
             raise cleanup_error
 
@@ -116,5 +134,4 @@ class SqlReadUnitOfWork:
         stack, self._stack, self._connection = self._stack, None, None
         if stack is not None:
             await stack.aclose()
-        if _is_outage(exc):
-            raise Unavailable("the database is unavailable") from exc
+        _raise_translated(exc)

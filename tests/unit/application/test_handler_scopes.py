@@ -1,0 +1,123 @@
+"""Handler scopes across tasks, spoiled scopes and retries on contention."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from app.application.handlers import (
+    COMMAND_ATTEMPTS,
+    CommandService,
+    SpoiledUnitOfWork,
+    command_handler,
+)
+from app.domain.errors import Contention
+from app.domain.posts import Post
+from tests.fakes.storage import FakeDatabase
+from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.unit.clock import T0
+
+
+def a_post(title: str) -> Post:
+    return Post.create(title=title, body="Body", tags=[], author_id="ada", now=T0)
+
+
+class Imports(CommandService):
+    """A test-only command service that fans out, swallows failures and meets contention."""
+
+    def __init__(self, database: FakeDatabase, *, contended_attempts: int = 0) -> None:
+        super().__init__(lambda: FakeWriteUnitOfWork(database))
+        self.attempts = 0
+        self._contended_attempts = contended_attempts
+
+    @command_handler
+    async def add(self, post: Post) -> None:
+        await self.uow.posts.add(post)
+
+    @command_handler
+    async def refuse(self, post: Post) -> None:
+        await self.uow.posts.add(post)
+        raise ValueError("refused")
+
+    @command_handler
+    async def add_in_child_tasks(self, *posts: Post) -> None:
+        await asyncio.gather(*(self.add(post) for post in posts))
+        await self.uow.posts.get(posts[0].id)
+
+    @command_handler
+    async def add_and_swallow_a_refusal(self, kept: Post, refused: Post) -> None:
+        await self.add(kept)
+        with contextlib.suppress(ValueError):
+            await self.refuse(refused)
+
+    @command_handler
+    async def add_under_contention(self, post: Post) -> None:
+        self.attempts += 1
+        await self.uow.posts.add(post)
+        if self.attempts <= self._contended_attempts:
+            raise Contention("deadlock")
+
+
+class TestChildTasks:
+    async def test_handlers_in_child_tasks_open_scopes_of_their_own(self) -> None:
+        database = FakeDatabase()
+        posts = [a_post(f"p{n}") for n in range(3)]
+
+        await Imports(database).add_in_child_tasks(*posts)
+
+        assert set(database.tables.posts) == {post.id for post in posts}
+        assert database.commits == 4
+
+    async def test_a_child_task_cannot_reach_its_parents_unit_of_work(self) -> None:
+        errors: list[BaseException] = []
+
+        class Parent(Imports):
+            @command_handler
+            async def peek_from_a_child(self) -> None:
+                async def child() -> None:
+                    try:
+                        self.uow  # noqa: B018
+                    except RuntimeError as error:
+                        errors.append(error)
+
+                await asyncio.create_task(child())
+
+        await Parent(FakeDatabase()).peek_from_a_child()
+
+        assert len(errors) == 1
+
+
+class TestSpoiledScope:
+    async def test_a_swallowed_nested_failure_commits_nothing(self) -> None:
+        database = FakeDatabase()
+
+        with pytest.raises(SpoiledUnitOfWork):
+            await Imports(database).add_and_swallow_a_refusal(a_post("kept"), a_post("refused"))
+
+        assert database.tables.posts == {}
+        assert database.commits == 0
+
+
+class TestContention:
+    async def test_a_contended_command_runs_again_and_commits_once(self) -> None:
+        database = FakeDatabase()
+        service = Imports(database, contended_attempts=COMMAND_ATTEMPTS - 1)
+        post = a_post("eventually")
+
+        await service.add_under_contention(post)
+
+        assert service.attempts == COMMAND_ATTEMPTS
+        assert list(database.tables.posts) == [post.id]
+        assert database.commits == 1
+
+    async def test_contention_on_every_attempt_gives_up(self) -> None:
+        database = FakeDatabase()
+        service = Imports(database, contended_attempts=COMMAND_ATTEMPTS)
+
+        with pytest.raises(Contention):
+            await service.add_under_contention(a_post("never"))
+
+        assert service.attempts == COMMAND_ATTEMPTS
+        assert database.commits == 0
