@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Literal
 
@@ -12,10 +13,14 @@ from app.domain.posts import Post
 from app.domain.users import User, email_key
 from tests.fakes.storage import FakeTables, StoredRefreshToken
 
+TablesSource = Callable[[], Awaitable[FakeTables]]
+
 
 class _Tracked:
-    def __init__(self, tables: FakeTables, changed: dict[str, set[str]]) -> None:
-        self._tables = tables
+    """Reaches the unit of work's tables through `begin`, which starts its transaction."""
+
+    def __init__(self, begin: TablesSource, changed: dict[str, set[str]]) -> None:
+        self._begin = begin
         self._changed = changed
 
     def _touch(self, table: str, key: str) -> None:
@@ -24,18 +29,20 @@ class _Tracked:
 
 class FakeUserRepository(_Tracked):
     async def add(self, user: User) -> None:
-        if any(other.email_key == user.email_key for other in self._tables.users.values()):
+        tables = await self._begin()
+        if any(other.email_key == user.email_key for other in tables.users.values()):
             raise Conflict("a user with this email already exists")
-        self._tables.users[user.id] = copy.deepcopy(user)
+        tables.users[user.id] = copy.deepcopy(user)
         self._touch("users", user.id)
 
     async def get(self, user_id: str) -> User | None:
-        user = self._tables.users.get(user_id)
-        return copy.deepcopy(user)
+        tables = await self._begin()
+        return copy.deepcopy(tables.users.get(user_id))
 
     async def get_by_email(self, email: str) -> User | None:
+        tables = await self._begin()
         key = email_key(email)
-        for user in self._tables.users.values():
+        for user in tables.users.values():
             if user.email_key == key:
                 return copy.deepcopy(user)
         return None
@@ -43,34 +50,40 @@ class FakeUserRepository(_Tracked):
 
 class FakePostRepository(_Tracked):
     async def add(self, post: Post) -> None:
-        self._tables.posts[post.id] = copy.deepcopy(post)
+        tables = await self._begin()
+        tables.posts[post.id] = copy.deepcopy(post)
         self._touch("posts", post.id)
 
     async def get(self, post_id: str) -> Post | None:
-        return copy.deepcopy(self._tables.posts.get(post_id))
+        tables = await self._begin()
+        return copy.deepcopy(tables.posts.get(post_id))
 
     async def update(self, post: Post, *, previous_version: int) -> None:
-        stored = self._tables.posts.get(post.id)
+        tables = await self._begin()
+        stored = tables.posts.get(post.id)
         if stored is None or stored.version != previous_version:
             raise PreconditionFailed("the post has changed since it was read")
-        self._tables.posts[post.id] = copy.deepcopy(post)
+        tables.posts[post.id] = copy.deepcopy(post)
         self._touch("posts", post.id)
 
     async def delete(self, post: Post) -> None:
-        stored = self._tables.posts.get(post.id)
+        tables = await self._begin()
+        stored = tables.posts.get(post.id)
         if stored is None or stored.version != post.version:
             raise PreconditionFailed("the post has changed since it was read")
-        del self._tables.posts[post.id]
+        del tables.posts[post.id]
         self._touch("posts", post.id)
 
 
 class FakeRefreshTokenRepository(_Tracked):
     async def add(self, token_id: str, *, user_id: str, expires_at: datetime) -> None:
-        self._tables.refresh_tokens[token_id] = StoredRefreshToken(user_id, expires_at)
+        tables = await self._begin()
+        tables.refresh_tokens[token_id] = StoredRefreshToken(user_id, expires_at)
         self._touch("refresh_tokens", token_id)
 
     async def use(self, token_id: str, *, now: datetime) -> str | None:
-        token = self._tables.refresh_tokens.get(token_id)
+        tables = await self._begin()
+        token = tables.refresh_tokens.get(token_id)
         if token is None or token.used_at is not None or token.expires_at <= now:
             return None
         token.used_at = now

@@ -1,11 +1,14 @@
 """An in-memory database with transactions: what the fake units of work share.
 
-A write unit of work works on its own copy and, at commit, applies only the rows it
-changed; until then no reader sees them. Leaving without commit discards the copy.
+A write unit of work takes the database's writer lock at its first statement (as
+SQLite's `BEGIN IMMEDIATE` does; MySQL's row locks give overlapping writers the same
+outcome), works on its own copy, and at commit applies only the rows it changed; until
+then no reader sees them. Leaving without commit discards the copy.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +37,7 @@ class FakeDatabase:
     commits: int = 0
     rollbacks: int = 0
     read_scopes_opened: int = 0
+    writer_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def snapshot(self) -> FakeTables:
         return copy.deepcopy(self.tables)

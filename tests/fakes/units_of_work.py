@@ -18,41 +18,51 @@ from tests.fakes.storage import FakeDatabase, FakeTables
 class FakeWriteUnitOfWork:
     def __init__(self, database: FakeDatabase) -> None:
         self._database = database
+        self._open = False
         self._working: FakeTables | None = None
         self._changed: dict[str, set[str]] = {}
 
-    @property
-    def _tables(self) -> FakeTables:
-        if self._working is None:
+    async def _begin(self) -> FakeTables:
+        """The transaction's tables; the first statement takes the writer lock."""
+        if not self._open:
             raise RuntimeError("the unit of work is not open")
+        if self._working is None:
+            await self._database.writer_lock.acquire()
+            self._working = self._database.snapshot()
         return self._working
+
+    def _end(self) -> None:
+        if self._working is not None:
+            self._working = None
+            self._database.writer_lock.release()
+        self._changed = {}
 
     @property
     def users(self) -> FakeUserRepository:
-        return FakeUserRepository(self._tables, self._changed)
+        return FakeUserRepository(self._begin, self._changed)
 
     @property
     def posts(self) -> FakePostRepository:
-        return FakePostRepository(self._tables, self._changed)
+        return FakePostRepository(self._begin, self._changed)
 
     @property
     def refresh_tokens(self) -> FakeRefreshTokenRepository:
-        return FakeRefreshTokenRepository(self._tables, self._changed)
+        return FakeRefreshTokenRepository(self._begin, self._changed)
 
     async def commit(self) -> None:
-        self._database.apply(self._tables, self._changed)
-        self._working = self._database.snapshot()
-        self._changed = {}
+        if self._working is not None:
+            self._database.apply(self._working, self._changed)
+        else:
+            self._database.commits += 1
+        self._end()
 
     async def rollback(self) -> None:
         if self._changed:
             self._database.rollbacks += 1
-        self._working = self._database.snapshot()
-        self._changed = {}
+        self._end()
 
     async def __aenter__(self) -> Self:
-        self._working = self._database.snapshot()
-        self._changed = {}
+        self._open = True
         return self
 
     async def __aexit__(
@@ -62,7 +72,7 @@ class FakeWriteUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         await self.rollback()
-        self._working = None
+        self._open = False
 
 
 class FakeReadUnitOfWork:
