@@ -13,6 +13,19 @@ HOLD_SECONDS = 0.05
 
 
 class TestOverlappingWrites:
+    async def test_readers_do_not_see_an_open_transaction(self, isolated_storage: Storage) -> None:
+        user = a_user()
+        async with isolated_storage.write_uow() as uow:
+            await uow.users.add(user)
+            async with isolated_storage.read_uow() as reader:
+                during = await reader.users.get(user.id)
+            await uow.commit()
+        async with isolated_storage.read_uow() as reader:
+            after = await reader.users.get(user.id)
+
+        assert during is None
+        assert after is not None
+
     async def test_a_refresh_token_is_spent_once(self, isolated_storage: Storage) -> None:
         user = a_user()
         await saved(isolated_storage.write_uow(), user)

@@ -67,13 +67,3 @@ class TestReadUnitOfWork:
         uow = storage.read_uow()
         with pytest.raises(RuntimeError):
             await uow.users.get("any")
-
-    async def test_uncommitted_writes_are_invisible(self, storage: Storage) -> None:
-        user = a_user()
-        async with storage.write_uow() as uow:
-            await uow.users.add(user)
-            if storage.name == "fake":
-                async with storage.read_uow() as reader:
-                    assert await reader.users.get(user.id) is None
-        async with storage.read_uow() as reader:
-            assert await reader.users.get(user.id) is None
