@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.lock
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	touch $@
 
-run: migrate ## serve on the embedded defaults (SQLite, in-memory cache, in-process events)
+run: migrate ## serve on the embedded defaults (SQLite in ./app.db, no server needed)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
 migrate: install ## bring the configured database to the latest schema

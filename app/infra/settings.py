@@ -34,11 +34,10 @@ class Settings(BaseSettings):
 
     app_profile: Literal["development", "test", "production"]
     log_level: str
-    host: str
-    port: int
 
-    database_url: str
-    database_read_url: str
+    # Secret: a full URL may carry the password.
+    database_url: SecretStr
+    database_read_url: SecretStr
     database_username: str
     database_password: SecretStr
     database_name: str
@@ -55,10 +54,6 @@ class Settings(BaseSettings):
     argon2_memory_kib: int
     argon2_time_cost: int
     argon2_parallelism: int
-
-    redis_url: str
-    celery_broker_url: str
-    celery_backend_url: str
 
     @classmethod
     def settings_customise_sources(
@@ -86,12 +81,13 @@ class Settings(BaseSettings):
 
     @property
     def write_url(self) -> str:
-        return self._full_url(self.database_url)
+        return self._full_url(self.database_url.get_secret_value())
 
     @property
     def read_url(self) -> str:
         """The replica when one is configured, else the primary."""
-        return self._full_url(self.database_read_url or self.database_url)
+        replica = self.database_read_url.get_secret_value()
+        return self._full_url(replica or self.database_url.get_secret_value())
 
     def _full_url(self, value: str) -> str:
         """A full SQLAlchemy URL, or a MySQL/MariaDB URL built from a bare host[:port]."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +17,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.interface.problems import problem_response
 
 logger = logging.getLogger("app.requests")
+
+current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Gives every log record the id of the request it was written for (`%(request_id)s`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get()
+        return True
+
 
 REQUEST_ID_HEADER = "x-request-id"
 _ACCEPTED_ID = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,199}$")
@@ -32,6 +44,7 @@ class RequestIdMiddleware:
             return
         request_id = self._request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
+        context_token = current_request_id.set(request_id)
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -44,11 +57,13 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            logger.exception("unhandled error", extra={"request_id": request_id})
+            logger.exception("unhandled error in request %s", request_id)
             if started:
                 raise
             response = problem_response(scope["path"], 500, "an unexpected error occurred")
             await response(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(context_token)
 
     @staticmethod
     def _request_id(scope: Scope) -> str:

@@ -13,7 +13,7 @@ class Argon2PasswordHasher:
         self._hasher = PasswordHasher(
             memory_cost=memory_kib, time_cost=time_cost, parallelism=parallelism, type=Type.ID
         )
-        self._decoy = self._hasher.hash("a password that no account has")
+        self._decoy: str | None = None
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)
@@ -22,6 +22,8 @@ class Argon2PasswordHasher:
         return await asyncio.to_thread(self._verify, password_hash, password)
 
     async def burn(self) -> None:
+        if self._decoy is None:
+            self._decoy = await self.hash("a password that no account has")
         await asyncio.to_thread(self._verify, self._decoy, "not the password")
 
     def _verify(self, password_hash: str, password: str) -> bool:

@@ -16,6 +16,8 @@ from app.domain.identity import new_id
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "typ"]
+CLOCK_SKEW_SECONDS = 30
+"""Tolerated difference between the clocks of the processes that issue and check tokens."""
 
 
 class JwtTokenCodec:
@@ -59,6 +61,7 @@ class JwtTokenCodec:
                 self._secret,
                 algorithms=[ALGORITHM],
                 options={"require": REQUIRED_CLAIMS},
+                leeway=CLOCK_SKEW_SECONDS,
             )
         except (jwt.PyJWTError, UnicodeError, ValueError):
             raise Unauthorized("the token is invalid or expired") from None

@@ -17,28 +17,43 @@ class TestDefaults:
         settings = load_settings()
 
         assert settings.app_profile == "development"
-        assert settings.database_url == "sqlite+aiosqlite:///./app.db"
+        assert settings.write_url == "sqlite+aiosqlite:///./app.db"
         assert settings.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET
-        assert (settings.jwt_access_ttl_seconds, settings.port) == (900, 8000)
+        assert (settings.jwt_access_ttl_seconds, settings.database_pool_size) == (900, 10)
 
     def test_config_file_variable_points_at_another_file(
         self, clean_env: Env, tmp_path: Path
     ) -> None:
         other = tmp_path / "other.yml"
-        other.write_text(CONFIG_FILE.read_text().replace("port: 8000", "port: 9123"))
+        other.write_text(
+            CONFIG_FILE.read_text().replace("database_pool_size: 10", "database_pool_size: 3")
+        )
         clean_env.setenv("CONFIG_FILE", str(other))
 
-        assert load_settings().port == 9123
+        assert load_settings().database_pool_size == 3
+
+
+class TestSecrets:
+    def test_the_representation_shows_no_password(self, clean_env: Env) -> None:
+        clean_env.setenv("DATABASE_URL", "mysql+aiomysql://app:hunter2@db/app")
+        clean_env.setenv("DATABASE_READ_URL", "mysql+aiomysql://ro:hunter3@replica/app")
+        clean_env.setenv("JWT_SECRET", "jwt-secret-value")
+
+        shown = repr(load_settings())
+
+        assert "hunter2" not in shown
+        assert "hunter3" not in shown
+        assert "jwt-secret-value" not in shown
 
 
 class TestEnvironmentOverrides:
     def test_environment_overrides_config_yml(self, clean_env: Env) -> None:
-        clean_env.setenv("PORT", "9000")
+        clean_env.setenv("DATABASE_POOL_SIZE", "7")
         clean_env.setenv("JWT_ACCESS_TTL_SECONDS", "30")
 
         settings = load_settings()
 
-        assert (settings.port, settings.jwt_access_ttl_seconds) == (9000, 30)
+        assert (settings.database_pool_size, settings.jwt_access_ttl_seconds) == (7, 30)
 
     def test_dotenv_file_overrides_config_yml(self, clean_env: Env, tmp_path: Path) -> None:
         (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")

@@ -88,6 +88,24 @@ class TestRefusedTokens:
         with pytest.raises(Unauthorized):
             codec.decode(token, kind="access")
 
+    def test_a_token_from_a_clock_a_few_seconds_ahead_is_accepted(
+        self, codec: JwtTokenCodec
+    ) -> None:
+        token, _ = codec.issue(
+            subject="user-1", kind="access", now=utc_now() + timedelta(seconds=10)
+        )
+
+        assert codec.decode(token, kind="access").subject == "user-1"
+
+    def test_a_token_expired_beyond_the_tolerated_skew_is_refused(
+        self, codec: JwtTokenCodec
+    ) -> None:
+        issued = utc_now() - timedelta(seconds=codec.access_ttl_seconds + 60)
+        token, _ = codec.issue(subject="user-1", kind="access", now=issued)
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
     def test_expired_token_is_refused(self, codec: JwtTokenCodec) -> None:
         token, _ = codec.issue(subject="user-1", kind="access", now=utc_now() - timedelta(hours=1))
 
