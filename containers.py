@@ -10,13 +10,21 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.application.authentication import Authenticator
+from app.application.caching import CommitEffects
 from app.application.commands.auth import AuthCommandService
 from app.application.commands.posts import PostCommandService
 from app.application.commands.users import UserCommandService
+from app.application.consistency import ReadYourWrites
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
 from app.domain.identity import utc_now
-from app.infra.db.engines import build_engine, disposed_at_shutdown
+from app.infra.cache.selection import (
+    build_cache,
+    build_redis_client,
+    build_result_cache,
+    closed_at_shutdown,
+)
+from app.infra.db.engines import READS_ONLY_OPTION, build_engine, disposed_at_shutdown
 from app.infra.db.probes import EngineProbe
 from app.infra.db.units_of_work import SqlReadUnitOfWork, SqlWriteUnitOfWork
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
@@ -59,8 +67,33 @@ class Container(containers.DeclarativeContainer):
     )
     read_connection_factory = providers.Callable(lambda engine: engine.connect, read_engine)
 
-    write_uow = providers.Factory(SqlWriteUnitOfWork, session_factory=write_session_factory)
-    read_uow = providers.Factory(SqlReadUnitOfWork, connect=read_connection_factory)
+    primary_read_connection_factory = providers.Callable(
+        lambda engine: engine.execution_options(**{READS_ONLY_OPTION: True}).connect,
+        write_engine,
+    )
+
+    redis_client = providers.Singleton(build_redis_client, settings)
+    caches = providers.Resource(closed_at_shutdown, redis_client)
+    cache = providers.Singleton(build_cache, settings, redis_client)
+    result_cache = providers.Singleton(build_result_cache, settings, cache)
+    read_your_writes = providers.Singleton(
+        ReadYourWrites,
+        cache=cache,
+        prefix=settings.provided.cache_prefix,
+        window_seconds=settings.provided.read_your_writes_seconds,
+    )
+    commit_effects = providers.Singleton(
+        CommitEffects, results=result_cache, read_your_writes=read_your_writes
+    )
+
+    write_uow = providers.Factory(
+        SqlWriteUnitOfWork, session_factory=write_session_factory, effects=commit_effects
+    )
+    read_uow = providers.Factory(
+        SqlReadUnitOfWork,
+        connect=read_connection_factory,
+        primary_connect=primary_read_connection_factory,
+    )
 
     readiness_probes = providers.List(
         providers.Factory(EngineProbe, name="write_database", engine=write_engine),
@@ -81,8 +114,12 @@ class Container(containers.DeclarativeContainer):
     )
     authenticator = providers.Singleton(Authenticator, tokens=token_codec)
 
-    user_query_service = providers.Factory(UserQueryService, read_uow=read_uow.provider)
-    post_query_service = providers.Factory(PostQueryService, read_uow=read_uow.provider)
+    user_query_service = providers.Factory(
+        UserQueryService, read_uow=read_uow.provider, result_cache=result_cache
+    )
+    post_query_service = providers.Factory(
+        PostQueryService, read_uow=read_uow.provider, result_cache=result_cache
+    )
     user_command_service = providers.Factory(
         UserCommandService, write_uow=write_uow.provider, hasher=password_hasher, clock=clock
     )

@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from app.application.caching import ResultCache
 from app.application.ports.units_of_work import (
     ReadUnitOfWork,
     ReadUnitOfWorkFactory,
@@ -67,8 +68,11 @@ def _joinable(scope: _Scope[U] | None) -> _Scope[U] | None:
 class QueryService:
     """Base of query services: reads through the read unit of work."""
 
-    def __init__(self, read_uow: ReadUnitOfWorkFactory) -> None:
+    def __init__(
+        self, read_uow: ReadUnitOfWorkFactory, result_cache: ResultCache | None = None
+    ) -> None:
         self._read_uow_factory = read_uow
+        self.result_cache = result_cache
 
     @property
     def uow(self) -> ReadUnitOfWork:

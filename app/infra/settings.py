@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     jwt_access_ttl_seconds: int
     jwt_refresh_ttl_seconds: int
 
+    cache_backend: Literal["memory", "redis", "none"]
+    redis_url: SecretStr
+    redis_max_connections: int
+    cache_prefix: str
+    cache_timeout_ms: int
+    cache_memory_max_entries: int
+    cache_breaker_failures: int
+    cache_breaker_cooldown_seconds: float
+    read_your_writes_seconds: float
+
     argon2_memory_kib: int
     argon2_time_cost: int
     argon2_parallelism: int
@@ -78,6 +88,13 @@ class Settings(BaseSettings):
         if self.app_profile == "production" and (secret == DEFAULT_JWT_SECRET or len(secret) < 32):
             raise ValueError("JWT_SECRET must be set to 32 or more characters in production")
         return self
+
+    @property
+    def cache_in_use(self) -> str:
+        """`REDIS_URL` alone switches the default memory cache to Redis."""
+        if self.cache_backend == "memory" and self.redis_url.get_secret_value():
+            return "redis"
+        return self.cache_backend
 
     @property
     def write_url(self) -> str:

@@ -17,6 +17,7 @@ from app.application.authentication import Authenticator
 from app.application.commands.auth import AuthCommandService
 from app.application.commands.posts import PostCommandService
 from app.application.commands.users import UserCommandService
+from app.application.consistency import ReadYourWrites, act_as
 from app.application.ports.health import ComponentProbe
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
@@ -43,13 +44,38 @@ Probes = Annotated[list[ComponentProbe], Depends(provided("readiness_probes"))]
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+Consistency = Annotated[ReadYourWrites, Depends(provided("read_your_writes"))]
+TokenChecker = Annotated[Authenticator, Depends(provided("authenticator"))]
+
+
 async def current_user_id(
     token: Annotated[str | None, Depends(bearer)],
-    authenticator: Annotated[Authenticator, Depends(provided("authenticator"))],
+    authenticator: TokenChecker,
+    consistency: Consistency,
 ) -> str:
+    """The signed-in user; their writes are marked and their reads see them."""
     if token is None:
         raise Unauthorized("sign in: this route needs a bearer token")
-    return authenticator.user_id(token)
+    user_id = authenticator.user_id(token)
+    act_as(user_id)
+    await consistency.begin_read(user_id)
+    return user_id
+
+
+async def reader(
+    token: Annotated[str | None, Depends(bearer)],
+    authenticator: TokenChecker,
+    consistency: Consistency,
+) -> None:
+    """On public reads, a valid bearer token (if any) makes its user read their writes."""
+    if token is None:
+        return
+    try:
+        user_id = authenticator.user_id(token)
+    except Unauthorized:
+        return
+    await consistency.begin_read(user_id)
 
 
 CurrentUserId = Annotated[str, Depends(current_user_id)]
+Reader = Depends(reader)

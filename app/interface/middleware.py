@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.application.consistency import start_request
 from app.interface.problems import problem_response
 
 logger = logging.getLogger("app.requests")
@@ -45,6 +46,7 @@ class RequestIdMiddleware:
         request_id = self._request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         context_token = current_request_id.set(request_id)
+        start_request()
         started = False
 
         async def send_with_id(message: Message) -> None:

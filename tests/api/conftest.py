@@ -65,6 +65,7 @@ async def api(database: ScratchDatabase) -> AsyncIterator[Api]:
     async with rolled_back(database) as bound:
         container.write_session_factory.override(providers.Object(bound.session_factory))
         container.read_connection_factory.override(providers.Object(bound.connect))
+        container.primary_read_connection_factory.override(providers.Object(bound.connect))
         async with serving(container) as api:
             yield api
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from app.application.caching import CommitEffects
 from tests.fakes.repositories import (
     FakePostReader,
     FakePostRepository,
@@ -16,8 +17,10 @@ from tests.fakes.storage import FakeDatabase, FakeTables
 
 
 class FakeWriteUnitOfWork:
-    def __init__(self, database: FakeDatabase) -> None:
+    def __init__(self, database: FakeDatabase, effects: CommitEffects | None = None) -> None:
         self._database = database
+        self._effects = effects
+        self._touched: set[str] = set()
         self._open = False
         self._working: FakeTables | None = None
         self._changed: dict[str, set[str]] = {}
@@ -49,16 +52,23 @@ class FakeWriteUnitOfWork:
     def refresh_tokens(self) -> FakeRefreshTokenRepository:
         return FakeRefreshTokenRepository(self._begin, self._changed)
 
+    def touch(self, *tags: str) -> None:
+        self._touched.update(tags)
+
     async def commit(self) -> None:
         if self._working is not None:
             self._database.apply(self._working, self._changed)
         else:
             self._database.commits += 1
         self._end()
+        touched, self._touched = self._touched, set()
+        if self._effects is not None:
+            await self._effects.after_commit(touched)
 
     async def rollback(self) -> None:
         if self._changed:
             self._database.rollbacks += 1
+        self._touched.clear()
         self._end()
 
     async def __aenter__(self) -> Self:

@@ -15,6 +15,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from app.application import cache_tags
 from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
@@ -82,6 +83,7 @@ class PostCommandService(CommandService):
             now=self._clock(),
         )
         await self.uow.posts.add(post)
+        self.uow.touch(*cache_tags.post_change(post.id, post.author_id, post.tags))
         return post
 
     @command_handler
@@ -127,6 +129,7 @@ class PostCommandService(CommandService):
         post = await self._get(post_id)
         post.ensure_can_be_changed_by(user_id, accepted_versions)
         await self.uow.posts.delete(post)
+        self.uow.touch(*cache_tags.post_change(post.id, post.author_id, post.tags))
 
     async def _edit(
         self,
@@ -140,9 +143,12 @@ class PostCommandService(CommandService):
     ) -> Post:
         post = await self._get(post_id)
         post.ensure_can_be_changed_by(user_id, accepted_versions)
-        previous_version = post.version
+        previous_version, previous_tags = post.version, list(post.tags)
         post.edit(now=self._clock(), title=title, body=body, tags=tags)
         await self.uow.posts.update(post, previous_version=previous_version)
+        self.uow.touch(
+            *cache_tags.post_change(post.id, post.author_id, [*previous_tags, *post.tags])
+        )
         return post
 
     async def _get(self, post_id: str) -> Post:

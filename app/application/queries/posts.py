@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.application import cache_tags
+from app.application.caching import cached
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
 from app.domain.errors import NotFound
@@ -91,6 +93,7 @@ def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
 
 class PostQueryService(QueryService):
     @query_handler
+    @cached(ttl=30, tags=lambda post_id: [cache_tags.post(post_id)])
     async def get_post(self, post_id: str) -> PostView:
         post = await self.uow.posts.get(post_id) if is_well_formed_id(post_id) else None
         if post is None:
@@ -98,6 +101,10 @@ class PostQueryService(QueryService):
         return post
 
     @query_handler
+    @cached(
+        ttl=30,
+        tags=lambda query: [cache_tags.post_list(author_id=query.author_id, tag=query.tag)],
+    )
     async def get_posts(self, query: PostsQuery) -> PostsResult:
         where = PostsFilter(author_id=query.author_id, tag=query.tag, title_contains=query.q)
         rows = await self.uow.posts.page(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.application import cache_tags
+from app.application.caching import cached
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.readers import UserView
 from app.domain.errors import NotFound, Unauthorized
@@ -10,6 +12,7 @@ from app.domain.identity import is_well_formed_id
 
 class UserQueryService(QueryService):
     @query_handler
+    @cached(ttl=60, tags=lambda user_id: [cache_tags.user(user_id)])
     async def get_user(self, user_id: str) -> UserView:
         user = await self.uow.users.get(user_id) if is_well_formed_id(user_id) else None
         if user is None:

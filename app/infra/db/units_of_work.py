@@ -8,6 +8,7 @@ and no commit at all. Both turn lost or refused connections into `Unavailable`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from types import TracebackType
@@ -17,10 +18,14 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from app.application.caching import CommitEffects
+from app.application.consistency import reads_from_primary
 from app.domain.errors import AppError, Contention, Unavailable
 from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
 from app.infra.repositories.sql_refresh_tokens import SqlRefreshTokenRepository
 from app.infra.repositories.sql_users import SqlUserReader, SqlUserRepository
+
+logger = logging.getLogger(__name__)
 
 ConnectionFactory = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
@@ -52,9 +57,15 @@ def _raise_translated(error: BaseException | None) -> None:
 
 
 class SqlWriteUnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        effects: CommitEffects | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._effects = effects
         self._session: AsyncSession | None = None
+        self._touched: set[str] = set()
 
     @property
     def session(self) -> AsyncSession:
@@ -74,14 +85,26 @@ class SqlWriteUnitOfWork:
     def refresh_tokens(self) -> SqlRefreshTokenRepository:
         return SqlRefreshTokenRepository(self.session)
 
+    def touch(self, *tags: str) -> None:
+        self._touched.update(tags)
+
     async def commit(self) -> None:
         await self.session.commit()
+        touched, self._touched = self._touched, set()
+        if self._effects is not None:
+            try:
+                await self._effects.after_commit(touched)
+            except Exception:
+                # The commit stands; a cache that cannot be told fails open on reads too.
+                logger.warning("post-commit cache work failed", exc_info=True)
 
     async def rollback(self) -> None:
+        self._touched.clear()
         await self.session.rollback()
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
+        self._touched = set()
         return self
 
     async def __aexit__(
@@ -107,8 +130,13 @@ class SqlWriteUnitOfWork:
 
 
 class SqlReadUnitOfWork:
-    def __init__(self, connect: ConnectionFactory) -> None:
+    """Reads the read engine, or the primary while the caller must read their own writes."""
+
+    def __init__(
+        self, connect: ConnectionFactory, primary_connect: ConnectionFactory | None = None
+    ) -> None:
         self._connect = connect
+        self._primary_connect = primary_connect
         self._stack: AsyncExitStack | None = None
         self._connection: AsyncConnection | None = None
         self.posts = SqlPostReader(self._open_connection)
@@ -118,7 +146,10 @@ class SqlReadUnitOfWork:
         if self._connection is None:
             if self._stack is None:
                 raise RuntimeError("the unit of work is not open")
-            self._connection = await self._stack.enter_async_context(self._connect())
+            connect = self._connect
+            if self._primary_connect is not None and reads_from_primary():
+                connect = self._primary_connect
+            self._connection = await self._stack.enter_async_context(connect())
         return self._connection
 
     async def __aenter__(self) -> Self:

@@ -10,7 +10,7 @@ from app.application.commands.posts import PostCommand, PostPatch
 from app.application.ports.readers import PostView
 from app.application.queries.posts import PostsQuery
 from app.domain.posts import Post
-from app.interface.dependencies import CurrentUserId, PostCommands, PostQueries
+from app.interface.dependencies import CurrentUserId, PostCommands, PostQueries, Reader
 from app.interface.etags import accepted_versions, etag_of, none_match
 from app.interface.problems import problem_responses
 from app.interface.schemas.posts import PostOut, PostsPageOut
@@ -55,7 +55,9 @@ async def create_post(
     return _post_response(post, status.HTTP_201_CREATED)
 
 
-@router.get("", response_model=PostsPageOut, responses=problem_responses(422))
+@router.get(
+    "", response_model=PostsPageOut, responses=problem_responses(422), dependencies=[Reader]
+)
 async def list_posts(query: Annotated[PostsQuery, Query()], posts: PostQueries) -> Response:
     """A page of posts, newest first by default; follow `next_cursor` for the next page."""
     result = await posts.get_posts(query)
@@ -70,6 +72,7 @@ async def list_posts(query: Annotated[PostsQuery, Query()], posts: PostQueries) 
 @router.get(
     "/{post_id}",
     response_model=PostOut,
+    dependencies=[Reader],
     responses={304: {"description": "Not Modified"}, **problem_responses(404)},
 )
 async def get_post(post_id: str, posts: PostQueries, if_none_match: IfNoneMatch = None) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.application.commands.users import RegisterUser
-from app.interface.dependencies import CurrentUserId, UserCommands, UserQueries
+from app.interface.dependencies import CurrentUserId, Reader, UserCommands, UserQueries
 from app.interface.problems import problem_responses
 from app.interface.schemas.users import PublicProfileOut, UserOut
 
@@ -31,7 +31,12 @@ async def me(user_id: CurrentUserId, users: UserQueries) -> UserOut:
     return UserOut.model_validate(await users.get_account(user_id), from_attributes=True)
 
 
-@router.get("/{user_id}", response_model=PublicProfileOut, responses=problem_responses(404))
+@router.get(
+    "/{user_id}",
+    response_model=PublicProfileOut,
+    responses=problem_responses(404),
+    dependencies=[Reader],
+)
 async def public_profile(user_id: str, users: UserQueries) -> PublicProfileOut:
     """What anyone may see of a user."""
     return PublicProfileOut.model_validate(await users.get_user(user_id), from_attributes=True)

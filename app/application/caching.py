@@ -1,0 +1,187 @@
+"""`@cached`: results of query handlers kept in the cache, never stale after a write.
+
+    class PostQueryService(QueryService):
+        @query_handler
+        @cached(ttl=30, tags=lambda query: [cache_tags.post_list(query)])
+        async def get_posts(self, query: PostsQuery) -> PostsResult: ...
+
+- The key is the prefix, the method's qualified name and a digest of its arguments in
+  canonical form (pydantic models by their JSON, dataclasses by their fields).
+- Values are stored as JSON of the return annotation's type and come back as exactly
+  that type (through a pydantic TypeAdapter), not as dicts.
+- Tags name what a result depends on. Each tag has a version counter; an entry keeps
+  the versions it was computed under, read *before* the computation. A command that
+  touches a tag (`self.uow.touch(...)`) bumps its counter after the commit succeeds,
+  so every entry carrying it stops matching at once.
+- Concurrent misses of one key in one process compute it once (single flight).
+- A task reading from the primary (read-your-writes) bypasses the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import hashlib
+import json
+import random
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, Concatenate, ParamSpec, TypeVar, get_type_hints
+
+from pydantic import BaseModel, TypeAdapter
+
+from app.application.consistency import ReadYourWrites, current_actor, reads_from_primary
+from app.application.ports.cache import Cache
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S")
+
+TAG_COUNTER_TTL_SECONDS = 86_400
+"""Counters outlive every entry by far, so one that expires cannot revive an old entry."""
+
+TTL_JITTER = 0.1
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _canonical(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_canonical(item) for item in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
+def arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """Equal for equal arguments, different for different ones."""
+    canonical = json.dumps(
+        [_canonical(list(args)), _canonical(kwargs)], sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+class CacheKeys:
+    """The key layout: `<prefix>:c:<qualified name>:<digest>` and `<prefix>:t:<tag>`."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def entry(self, qualname: str, digest: str) -> str:
+        return f"{self.prefix}:c:{qualname}:{digest}"
+
+    def tag(self, tag: str) -> str:
+        return f"{self.prefix}:t:{tag}"
+
+
+class ResultCache:
+    """What `@cached` needs at run time: the cache and its key layout."""
+
+    def __init__(self, cache: Cache, keys: CacheKeys) -> None:
+        self.cache = cache
+        self.keys = keys
+
+
+class CommitEffects:
+    """Post-commit work of the write unit of work: bump touched tags, mark the writer."""
+
+    def __init__(
+        self, results: ResultCache | None, read_your_writes: ReadYourWrites | None
+    ) -> None:
+        self._results = results
+        self._read_your_writes = read_your_writes
+
+    async def after_commit(self, touched: Iterable[str]) -> None:
+        tags = sorted(set(touched))
+        if self._results is not None and tags:
+            keys = [self._results.keys.tag(tag) for tag in tags]
+            await self._results.cache.increment_many(keys, TAG_COUNTER_TTL_SECONDS)
+        actor = current_actor()
+        if actor is not None and self._read_your_writes is not None:
+            await self._read_your_writes.wrote(actor)
+
+
+class _Flights:
+    """In-flight computations per key, so concurrent misses share one."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Future[Any]] = {}
+
+    async def share(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        running = self._running.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            result = await compute()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters get it, nobody else must
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._running[key]
+
+
+def _versions(raw: list[bytes | None]) -> list[str | None]:
+    return [None if value is None else value.decode() for value in raw]
+
+
+def cached(
+    ttl: float, *, tags: Callable[..., Iterable[str]] | None = None
+) -> Callable[
+    [Callable[Concatenate[S, P], Awaitable[R]]], Callable[Concatenate[S, P], Coroutine[Any, Any, R]]
+]:
+    """Cache the method's result for `ttl` seconds, tagged by `tags(*args, **kwargs)`.
+
+    The service reaches the cache through its `result_cache` attribute (None: no
+    caching). Put it under `@query_handler`, so a hit touches no database.
+    """
+
+    def decorate(
+        method: Callable[Concatenate[S, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+        qualname = method.__qualname__
+        flights = _Flights()
+
+        @functools.cache
+        def adapter() -> TypeAdapter[Any]:
+            return TypeAdapter(get_type_hints(method)["return"])
+
+        @functools.wraps(method)
+        async def cached_method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            results: ResultCache | None = getattr(self, "result_cache", None)
+            if results is None or reads_from_primary():
+                return await method(self, *args, **kwargs)
+            key = results.keys.entry(qualname, arguments_digest(args, kwargs))
+            tag_keys = [results.keys.tag(tag) for tag in (tags(*args, **kwargs) if tags else ())]
+            entry, *raw_versions = await results.cache.get_many([key, *tag_keys])
+            versions = _versions(raw_versions)
+            header = json.dumps(versions, separators=(",", ":")).encode()
+            if entry is not None:
+                stored_header, _, payload = entry.partition(b"\n")
+                if stored_header == header:
+                    value: R = adapter().validate_json(payload)
+                    return value
+
+            async def compute() -> R:
+                result = await method(self, *args, **kwargs)
+                payload = adapter().dump_json(result)
+                lifetime = ttl * random.uniform(1 - TTL_JITTER, 1 + TTL_JITTER)  # noqa: S311
+                await results.cache.set(key, header + b"\n" + payload, lifetime)
+                return result
+
+            shared: R = await flights.share(f"{key}\n{header.decode()}", compute)
+            return shared
+
+        return cached_method
+
+    return decorate

@@ -1,0 +1,60 @@
+"""Building the configured cache: memory, Redis behind a guard, or none."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from app.application.caching import CacheKeys, ResultCache
+from app.application.ports.cache import Cache
+from app.infra.cache.guarded import GuardedCache
+from app.infra.cache.memory import MemoryCache
+from app.infra.cache.redis import RedisCache, redis_url
+from app.infra.settings import Settings
+
+
+def build_redis_client(settings: Settings) -> Redis | None:
+    """The process's Redis client, when Redis is the cache (no connection until used).
+
+    Short timeouts and no retries: a slow or absent Redis must cost a request a few
+    milliseconds, not the library's default seconds; the cache fails open above this.
+    """
+    if settings.cache_in_use != "redis":
+        return None
+    timeout = settings.cache_timeout_ms / 1000
+    return Redis.from_url(
+        redis_url(settings.redis_url.get_secret_value()),
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        max_connections=settings.redis_max_connections,
+    )
+
+
+async def closed_at_shutdown(client: Redis | None) -> AsyncIterator[None]:
+    """A container resource: closes the Redis pool when the process stops."""
+    try:
+        yield
+    finally:
+        if client is not None:
+            await client.aclose()
+
+
+def build_cache(settings: Settings, client: Redis | None) -> Cache | None:
+    if settings.cache_in_use == "memory":
+        return MemoryCache(max_entries=settings.cache_memory_max_entries)
+    if client is not None:
+        return GuardedCache(
+            RedisCache(client),
+            timeout_seconds=settings.cache_timeout_ms / 1000,
+            failures_to_open=settings.cache_breaker_failures,
+            cooldown_seconds=settings.cache_breaker_cooldown_seconds,
+        )
+    return None
+
+
+def build_result_cache(settings: Settings, cache: Cache | None) -> ResultCache | None:
+    return None if cache is None else ResultCache(cache, CacheKeys(settings.cache_prefix))
