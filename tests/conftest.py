@@ -12,6 +12,7 @@ from tests.databases import (
     create_mariadb_database,
     create_sqlite_database,
     drop_database,
+    redis_server_or_skip,
 )
 
 
@@ -43,3 +44,8 @@ async def fresh_database(
         scratch = await create_mariadb_database()
     yield scratch
     await drop_database(scratch)
+
+
+@pytest.fixture(scope="session")
+async def redis_url() -> str:
+    return await redis_server_or_skip()

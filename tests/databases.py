@@ -132,3 +132,23 @@ async def rolled_back(database: ScratchDatabase) -> AsyncIterator[BoundStorage]:
     finally:
         await transaction.rollback()
         await connection.close()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def redis_server_or_skip() -> str:
+    """The test Redis URL; skip (or, in CI, fail) with the reason when it does not answer."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        await client.ping()
+    except Exception as error:
+        reason = f"Redis is not reachable at {REDIS_URL}: {error}"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finally:
+        await client.aclose()
+    return REDIS_URL

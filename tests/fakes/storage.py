@@ -37,6 +37,7 @@ class FakeDatabase:
     commits: int = 0
     rollbacks: int = 0
     read_scopes_opened: int = 0
+    reads: int = 0
     writer_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def snapshot(self) -> FakeTables:

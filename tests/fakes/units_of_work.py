@@ -93,6 +93,7 @@ class FakeReadUnitOfWork:
     def _tables(self) -> FakeTables:
         if not self._open:
             raise RuntimeError("the unit of work is not open")
+        self._database.reads += 1
         return self._database.tables
 
     @property

@@ -1,0 +1,216 @@
+"""@cached on query handlers: typed values, keys, expiry, invalidation, single flight."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+
+from app.application.caching import (
+    CacheKeys,
+    CommitEffects,
+    ResultCache,
+    arguments_digest,
+    cached,
+)
+from app.application.commands.posts import PostCommand, PostCommandService
+from app.application.consistency import ReadYourWrites, act_as, start_request
+from app.application.handlers import QueryService, query_handler
+from app.application.ports.readers import PostView
+from app.application.queries.posts import PostQueryService, PostsQuery, PostsResult
+from app.domain.users import User
+from app.infra.cache.memory import MemoryCache
+from tests.fakes.storage import FakeDatabase
+from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
+from tests.unit.clock import T0, FakeClock
+
+
+class Ticking:
+    """A monotonic clock for the memory cache that tests move forward."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticking() -> Ticking:
+    return Ticking()
+
+
+@pytest.fixture
+def results(ticking: Ticking) -> ResultCache:
+    return ResultCache(MemoryCache(max_entries=1000, clock=ticking), CacheKeys("test"))
+
+
+@pytest.fixture
+def database() -> FakeDatabase:
+    database = FakeDatabase()
+    author = User(id="ada", email="ada@x.io", display_name="Ada", password_hash="h", created_at=T0)
+    database.tables.users[author.id] = author
+    return database
+
+
+@pytest.fixture
+def queries(database: FakeDatabase, results: ResultCache) -> PostQueryService:
+    return PostQueryService(lambda: FakeReadUnitOfWork(database), result_cache=results)
+
+
+@pytest.fixture
+def commands(database: FakeDatabase, results: ResultCache) -> PostCommandService:
+    effects = CommitEffects(results, None)
+    return PostCommandService(lambda: FakeWriteUnitOfWork(database, effects), clock=FakeClock())
+
+
+async def _post(
+    commands: PostCommandService, title: str = "T", tags: list[str] | None = None
+) -> str:
+    post = await commands.create_post(
+        PostCommand(title=title, body="B", tags=tags or []), author_id="ada"
+    )
+    return post.id
+
+
+class TestCachedValues:
+    async def test_a_hit_returns_the_same_types_without_reading(
+        self, queries: PostQueryService, commands: PostCommandService, database: FakeDatabase
+    ) -> None:
+        await _post(commands, tags=["a"])
+        first = await queries.get_posts(PostsQuery())
+        reads = database.reads
+
+        second = await queries.get_posts(PostsQuery())
+
+        assert database.reads == reads
+        assert second == first
+        assert isinstance(second, PostsResult)
+        assert isinstance(second.items[0], PostView)
+        assert isinstance(second.items[0].created_at, datetime)
+        assert second.items[0].created_at.utcoffset() is not None
+
+    async def test_different_arguments_are_different_entries(
+        self, queries: PostQueryService, commands: PostCommandService, database: FakeDatabase
+    ) -> None:
+        first, second = await _post(commands, "one"), await _post(commands, "two")
+
+        views = [await queries.get_post(first), await queries.get_post(second)]
+        pages = [
+            await queries.get_posts(PostsQuery(limit=1)),
+            await queries.get_posts(PostsQuery(limit=2)),
+        ]
+        reads = database.reads
+        again = [await queries.get_post(first), await queries.get_posts(PostsQuery(limit=1))]
+
+        assert [view.title for view in views] == ["one", "two"]
+        assert [len(page.items) for page in pages] == [1, 2]
+        assert again == [views[0], pages[0]]
+        assert database.reads == reads
+
+    async def test_an_entry_expires_after_its_ttl(
+        self,
+        queries: PostQueryService,
+        commands: PostCommandService,
+        database: FakeDatabase,
+        ticking: Ticking,
+    ) -> None:
+        post_id = await _post(commands)
+        await queries.get_post(post_id)
+        reads = database.reads
+
+        ticking.now += 30 * 1.2
+        await queries.get_post(post_id)
+
+        assert database.reads == reads + 1
+
+
+class TestInvalidation:
+    async def test_a_committed_write_makes_the_lists_and_the_post_recompute(
+        self, queries: PostQueryService, commands: PostCommandService
+    ) -> None:
+        post_id = await _post(commands, "before", tags=["x"])
+        await queries.get_post(post_id)
+        await queries.get_posts(PostsQuery(tag="x"))
+
+        await commands.update_post(post_id, PostCommand(title="after", body="B"), user_id="ada")
+
+        assert (await queries.get_post(post_id)).title == "after"
+        assert (await queries.get_posts(PostsQuery(tag="x"))).total == 0
+
+    async def test_a_rolled_back_command_invalidates_nothing(
+        self, queries: PostQueryService, commands: PostCommandService, database: FakeDatabase
+    ) -> None:
+        post_id = await _post(commands)
+        await queries.get_post(post_id)
+        reads = database.reads
+
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            await commands.update_post(
+                post_id, PostCommand(title="x", body="B"), user_id="ada", accepted_versions={9}
+            )
+        await queries.get_post(post_id)
+
+        assert database.reads == reads
+
+    async def test_keys_are_the_same_for_equal_arguments(self) -> None:
+        assert arguments_digest((PostsQuery(limit=5),), {}) == arguments_digest(
+            (PostsQuery(limit=5),), {}
+        )
+        assert arguments_digest((PostsQuery(limit=5),), {}) != arguments_digest(
+            (PostsQuery(limit=6),), {}
+        )
+        assert arguments_digest(("a",), {}) != arguments_digest((), {"post_id": "a"})
+
+
+class Slow(QueryService):
+    def __init__(self, results: ResultCache, gate: asyncio.Event) -> None:
+        super().__init__(lambda: FakeReadUnitOfWork(FakeDatabase()), result_cache=results)
+        self.calls = 0
+        self._gate = gate
+
+    @query_handler
+    @cached(ttl=30)
+    async def compute(self, n: int) -> list[int]:
+        self.calls += 1
+        await self._gate.wait()
+        return [n, n]
+
+
+class TestSingleFlight:
+    async def test_concurrent_misses_compute_once(self, results: ResultCache) -> None:
+        gate = asyncio.Event()
+        service = Slow(results, gate)
+
+        waiting = [asyncio.ensure_future(service.compute(7)) for _ in range(10)]
+        await asyncio.sleep(0.01)
+        gate.set()
+        values = await asyncio.gather(*waiting)
+
+        assert service.calls == 1
+        assert values == [[7, 7]] * 10
+
+
+class TestReadYourWrites:
+    async def test_the_author_of_a_write_bypasses_the_cache(
+        self,
+        queries: PostQueryService,
+        commands: PostCommandService,
+        database: FakeDatabase,
+        results: ResultCache,
+    ) -> None:
+        consistency = ReadYourWrites(results.cache, prefix="test", window_seconds=5)
+        post_id = await _post(commands)
+        await queries.get_post(post_id)
+        await consistency.wrote("ada")
+        reads = database.reads
+
+        start_request()
+        act_as("ada")
+        await consistency.begin_read("ada")
+        await queries.get_post(post_id)
+        start_request()
+        await queries.get_post(post_id)
+
+        assert database.reads == reads + 1
