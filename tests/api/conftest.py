@@ -35,9 +35,11 @@ class Api:
     app: FastAPI
 
 
-def make_container(url: str) -> Container:
+def make_container(url: str, **settings: Any) -> Container:
     container = Container()
-    container.settings.override(providers.Object(Settings(database_url=url, app_profile="test")))
+    container.settings.override(
+        providers.Object(Settings(database_url=url, app_profile="test", **settings))
+    )
     container.password_hasher.override(
         providers.Object(Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1))
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.application.clock import Clock
+from app.application.consistency import act_as
 from app.application.handlers import CommandService, command_handler
 from app.application.ports.security import PasswordHasher, TokenCodec
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
@@ -42,6 +43,7 @@ class AuthCommandService(CommandService):
             raise Unauthorized(BAD_CREDENTIALS)
         if not await self._hasher.verify(user.password_hash, password):
             raise Unauthorized(BAD_CREDENTIALS)
+        act_as(user.id)  # their next reads must see the account, whatever the replica lags
         return await self._issue_pair(user.id)
 
     @command_handler
@@ -54,6 +56,7 @@ class AuthCommandService(CommandService):
         owner = await self.uow.refresh_tokens.use(claims.token_id, now=self._clock())
         if owner is None or owner != claims.subject:
             raise Unauthorized("the refresh token is invalid, expired or already used")
+        act_as(owner)
         return await self._issue_pair(owner)
 
     @command_handler
