@@ -116,9 +116,7 @@ async def lagging_api(fresh_database: ScratchDatabase, tmp_path: Path) -> AsyncI
 
 
 class TestReadYourWrites:
-    async def test_a_new_account_is_readable_right_after_signing_in(
-        self, lagging_api: Api
-    ) -> None:
+    async def test_a_new_account_is_readable_right_after_signing_in(self, lagging_api: Api) -> None:
         auth = await signed_up(lagging_api.client)
 
         me = await lagging_api.client.get("/api/v1/users/me", headers=auth)
