@@ -15,6 +15,9 @@ from app.application.commands.auth import AuthCommandService
 from app.application.commands.posts import PostCommandService
 from app.application.commands.users import UserCommandService
 from app.application.consistency import ReadYourWrites
+from app.application.consumers.dispatcher import EventDispatcher
+from app.application.consumers.user_stats import UserStatsProjection
+from app.application.consumers.welcome_mail import WelcomeMail
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
 from app.domain.identity import utc_now
@@ -22,11 +25,14 @@ from app.infra.cache.selection import (
     build_cache,
     build_redis_client,
     build_result_cache,
-    closed_at_shutdown,
 )
-from app.infra.db.engines import READS_ONLY_OPTION, build_engine, disposed_at_shutdown
+from app.infra.db.engines import READS_ONLY_OPTION, build_engine
 from app.infra.db.probes import EngineProbe
 from app.infra.db.units_of_work import SqlReadUnitOfWork, SqlWriteUnitOfWork
+from app.infra.lifecycle import running
+from app.infra.messaging.in_process import InProcessPublisher
+from app.infra.messaging.mailers import LogMailer, SmtpMailer
+from app.infra.messaging.relay import OutboxRelay
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.settings import Settings, load_settings
@@ -57,7 +63,6 @@ class Container(containers.DeclarativeContainer):
         pool_recycle=settings.provided.database_pool_recycle,
         echo=settings.provided.database_echo,
     )
-    engines = providers.Resource(disposed_at_shutdown, write_engine, read_engine)
 
     write_session_factory = providers.Singleton(
         async_sessionmaker[AsyncSession],
@@ -73,7 +78,6 @@ class Container(containers.DeclarativeContainer):
     )
 
     redis_client = providers.Singleton(build_redis_client, settings)
-    caches = providers.Resource(closed_at_shutdown, redis_client)
     cache = providers.Singleton(build_cache, settings, redis_client)
     result_cache = providers.Singleton(build_result_cache, settings, cache)
     read_your_writes = providers.Singleton(
@@ -82,13 +86,43 @@ class Container(containers.DeclarativeContainer):
         prefix=settings.provided.cache_prefix,
         window_seconds=settings.provided.read_your_writes_seconds,
     )
+    mailer = providers.Selector(
+        settings.provided.mailer_backend,
+        log=providers.Singleton(LogMailer),
+        smtp=providers.Singleton(
+            SmtpMailer,
+            host=settings.provided.smtp_host,
+            port=settings.provided.smtp_port,
+            starttls=settings.provided.smtp_starttls,
+            username=settings.provided.smtp_username,
+            password=settings.provided.smtp_password.get_secret_value.call(),
+            sender=settings.provided.mail_from,
+        ),
+    )
+    # Consumers write through `write_uow`, which is defined below (it needs the relay that
+    # runs them): their `write_uow` argument is added right after it.
+    user_stats_projection = providers.Factory(UserStatsProjection)
+    welcome_mail = providers.Factory(WelcomeMail, mailer=mailer)
+    event_dispatcher = providers.Singleton(
+        EventDispatcher, user_stats=user_stats_projection, welcome_mail=welcome_mail
+    )
+    event_publisher = providers.Singleton(InProcessPublisher, dispatcher=event_dispatcher)
+    outbox_relay = providers.Singleton(
+        OutboxRelay,
+        engine=write_engine,
+        publisher=event_publisher,
+        sweep_after_seconds=settings.provided.outbox_sweep_after_seconds,
+        clock=clock,
+    )
     commit_effects = providers.Singleton(
-        CommitEffects, results=result_cache, read_your_writes=read_your_writes
+        CommitEffects, results=result_cache, read_your_writes=read_your_writes, relay=outbox_relay
     )
 
     write_uow = providers.Factory(
         SqlWriteUnitOfWork, session_factory=write_session_factory, effects=commit_effects
     )
+    user_stats_projection.add_kwargs(write_uow=write_uow.provider)
+    welcome_mail.add_kwargs(write_uow=write_uow.provider)
     read_uow = providers.Factory(
         SqlReadUnitOfWork,
         connect=read_connection_factory,
@@ -98,6 +132,15 @@ class Container(containers.DeclarativeContainer):
     readiness_probes = providers.List(
         providers.Factory(EngineProbe, name="write_database", engine=write_engine),
         providers.Factory(EngineProbe, name="read_database", engine=read_engine),
+    )
+
+    lifecycle = providers.Resource(
+        running,
+        write_engine,
+        read_engine,
+        redis=redis_client,
+        relay=outbox_relay,
+        sweep_interval_seconds=settings.provided.outbox_sweep_interval_seconds,
     )
 
     password_hasher = providers.Singleton(

@@ -14,6 +14,10 @@ def user(user_id: str) -> str:
     return f"user:{user_id}"
 
 
+def user_stats(user_id: str) -> str:
+    return f"user_stats:{user_id}"
+
+
 def all_posts() -> str:
     """Every list of posts: each post change touches it."""
     return "posts"

@@ -25,13 +25,14 @@ import functools
 import hashlib
 import json
 import random
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar, get_type_hints
 
 from pydantic import BaseModel, TypeAdapter
 
 from app.application.consistency import ReadYourWrites, current_actor, reads_from_primary
 from app.application.ports.cache import Cache
+from app.application.ports.messaging import OutboxKick
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,15 +89,22 @@ class ResultCache:
 
 
 class CommitEffects:
-    """Post-commit work of the write unit of work: bump touched tags, mark the writer."""
+    """Post-commit work of the write unit of work: bump touched tags, mark the writer,
+    and kick the outbox relay for the events the commit wrote."""
 
     def __init__(
-        self, results: ResultCache | None, read_your_writes: ReadYourWrites | None
+        self,
+        results: ResultCache | None,
+        read_your_writes: ReadYourWrites | None,
+        relay: OutboxKick | None = None,
     ) -> None:
         self._results = results
         self._read_your_writes = read_your_writes
+        self._relay = relay
 
-    async def after_commit(self, touched: Iterable[str]) -> None:
+    async def after_commit(self, touched: Iterable[str], event_ids: Sequence[str] = ()) -> None:
+        if self._relay is not None and event_ids:
+            self._relay.kick(list(event_ids))
         tags = sorted(set(touched))
         if self._results is not None and tags:
             keys = [self._results.keys.tag(tag) for tag in tags]

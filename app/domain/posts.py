@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.domain.errors import Forbidden, InvalidInput, PreconditionFailed
+from app.domain.events import DomainEvent, PostCreated, PostDeleted, PostUpdated, RecordsEvents
 from app.domain.identity import new_id
 
 TITLE_MAX = 200
@@ -45,7 +46,7 @@ def _check_body(body: str) -> str:
 
 
 @dataclass(slots=True, kw_only=True)
-class Post:
+class Post(RecordsEvents):
     id: str
     title: str
     body: str
@@ -54,12 +55,13 @@ class Post:
     updated_at: datetime
     version: int = 1
     tags: list[str] = field(default_factory=list)
+    _pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def create(
         cls, *, title: str, body: str, tags: list[str], author_id: str, now: datetime
     ) -> Post:
-        return cls(
+        post = cls(
             id=new_id(),
             title=_check_title(title),
             body=_check_body(body),
@@ -69,6 +71,8 @@ class Post:
             updated_at=now,
             version=1,
         )
+        post.record(PostCreated(occurred_at=now, post_id=post.id, author_id=author_id))
+        return post
 
     def ensure_can_be_changed_by(
         self, user_id: str, accepted_versions: Collection[int] | None
@@ -97,3 +101,12 @@ class Post:
         self.title, self.body, self.tags = new_title, new_body, new_tags
         self.updated_at = max(now, self.updated_at)
         self.version += 1
+        self.record(
+            PostUpdated(
+                occurred_at=now, post_id=self.id, author_id=self.author_id, version=self.version
+            )
+        )
+
+    def delete(self, *, now: datetime) -> None:
+        """Record that the post is gone; the repository removes it."""
+        self.record(PostDeleted(occurred_at=now, post_id=self.id, author_id=self.author_id))

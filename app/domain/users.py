@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.domain.errors import InvalidInput
+from app.domain.events import DomainEvent, RecordsEvents, UserRegistered
 from app.domain.identity import new_id
 
 DISPLAY_NAME_MAX = 50
@@ -18,12 +19,13 @@ def email_key(email: str) -> str:
 
 
 @dataclass(slots=True, kw_only=True)
-class User:
+class User(RecordsEvents):
     id: str
     email: str
     display_name: str
     password_hash: str
     created_at: datetime
+    _pending_events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def register(cls, *, email: str, display_name: str, password_hash: str, now: datetime) -> User:
@@ -33,13 +35,17 @@ class User:
             )
         if not 3 <= len(email) <= EMAIL_MAX or "@" not in email:
             raise InvalidInput("email is not a valid address", field="email")
-        return cls(
+        user = cls(
             id=new_id(),
             email=email,
             display_name=display_name,
             password_hash=password_hash,
             created_at=now,
         )
+        user.record(
+            UserRegistered(occurred_at=now, user_id=user.id, email=email, display_name=display_name)
+        )
+        return user
 
     @property
     def email_key(self) -> str:

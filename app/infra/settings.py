@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     cache_breaker_cooldown_seconds: float
     read_your_writes_seconds: float
 
+    outbox_sweep_interval_seconds: float
+    outbox_sweep_after_seconds: float
+    mailer_backend: Literal["log", "smtp"]
+    smtp_host: str
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_username: str
+    smtp_password: SecretStr
+    mail_from: str
+
     argon2_memory_kib: int
     argon2_time_cost: int
     argon2_parallelism: int

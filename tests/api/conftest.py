@@ -68,6 +68,9 @@ async def api(database: ScratchDatabase) -> AsyncIterator[Api]:
         container.write_session_factory.override(providers.Object(bound.session_factory))
         container.read_connection_factory.override(providers.Object(bound.connect))
         container.primary_read_connection_factory.override(providers.Object(bound.connect))
+        # Consumers run in background tasks: on the one shared test connection they would
+        # race the test's own requests; tests of events use `committed_api`.
+        container.outbox_relay.override(providers.Object(None))
         async with serving(container) as api:
             yield api
 

@@ -27,6 +27,7 @@ async def redis_api(database: ScratchDatabase, redis_url: str) -> AsyncIterator[
         for name in ("read_connection_factory", "primary_read_connection_factory"):
             getattr(container, name).override(providers.Object(bound.connect))
         container.write_session_factory.override(providers.Object(bound.session_factory))
+        container.outbox_relay.override(providers.Object(None))
         async with serving(container) as api:
             yield api
 

@@ -60,6 +60,7 @@ class TestConnections:
         for method, url, options in requests:
             response = await client.request(method, url, **options)
             statuses.append(response.status_code)
+            await committed_api.container.outbox_relay().drain()  # background consumers
             assert _checked_out(committed_api) == {"write": 0, "read": 0}, (method, url)
 
         assert statuses == [200, 404, 422, 200, 409, 401, 412, 200, 401, 200]

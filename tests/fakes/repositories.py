@@ -7,8 +7,15 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Literal
 
-from app.application.ports.readers import PostsFilter, PostsPosition, PostView, UserView
+from app.application.ports.readers import (
+    PostsFilter,
+    PostsPosition,
+    PostView,
+    UserStatsView,
+    UserView,
+)
 from app.domain.errors import Conflict, PreconditionFailed
+from app.domain.events import RecordsEvents
 from app.domain.posts import Post
 from app.domain.users import User, email_key
 from tests.fakes.storage import FakeTables, StoredRefreshToken
@@ -19,9 +26,15 @@ TablesSource = Callable[[], Awaitable[FakeTables]]
 class _Tracked:
     """Reaches the unit of work's tables through `begin`, which starts its transaction."""
 
-    def __init__(self, begin: TablesSource, changed: dict[str, set[str]]) -> None:
+    def __init__(
+        self,
+        begin: TablesSource,
+        changed: dict[str, set[str]],
+        track: Callable[[RecordsEvents], None] = lambda aggregate: None,
+    ) -> None:
         self._begin = begin
         self._changed = changed
+        self._track = track
 
     def _touch(self, table: str, key: str) -> None:
         self._changed.setdefault(table, set()).add(key)
@@ -29,6 +42,7 @@ class _Tracked:
 
 class FakeUserRepository(_Tracked):
     async def add(self, user: User) -> None:
+        self._track(user)
         tables = await self._begin()
         if any(other.email_key == user.email_key for other in tables.users.values()):
             raise Conflict("a user with this email already exists")
@@ -50,6 +64,7 @@ class FakeUserRepository(_Tracked):
 
 class FakePostRepository(_Tracked):
     async def add(self, post: Post) -> None:
+        self._track(post)
         tables = await self._begin()
         tables.posts[post.id] = copy.deepcopy(post)
         self._touch("posts", post.id)
@@ -59,6 +74,7 @@ class FakePostRepository(_Tracked):
         return copy.deepcopy(tables.posts.get(post_id))
 
     async def update(self, post: Post, *, previous_version: int) -> None:
+        self._track(post)
         tables = await self._begin()
         stored = tables.posts.get(post.id)
         if stored is None or stored.version != previous_version:
@@ -67,12 +83,46 @@ class FakePostRepository(_Tracked):
         self._touch("posts", post.id)
 
     async def delete(self, post: Post) -> None:
+        self._track(post)
         tables = await self._begin()
         stored = tables.posts.get(post.id)
         if stored is None or stored.version != post.version:
             raise PreconditionFailed("the post has changed since it was read")
         del tables.posts[post.id]
         self._touch("posts", post.id)
+
+    async def author_stats(self, author_id: str) -> tuple[int, datetime | None]:
+        tables = await self._begin()
+        mine = [post.created_at for post in tables.posts.values() if post.author_id == author_id]
+        return len(mine), max(mine, default=None)
+
+
+class FakeHandledEvents(_Tracked):
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        tables = await self._begin()
+        key = f"{consumer}/{event_id}"
+        if key in tables.handled_events:
+            return False
+        tables.handled_events[key] = True
+        self._touch("handled_events", key)
+        return True
+
+
+class FakeUserStatsRepository(_Tracked):
+    async def save(self, user_id: str, *, post_count: int, last_post_at: datetime | None) -> None:
+        tables = await self._begin()
+        tables.user_stats[user_id] = UserStatsView(
+            user_id=user_id, post_count=post_count, last_post_at=last_post_at
+        )
+        self._touch("user_stats", user_id)
+
+
+class FakeUserStatsReader:
+    def __init__(self, tables: FakeTables) -> None:
+        self._tables = tables
+
+    async def get(self, user_id: str) -> UserStatsView | None:
+        return self._tables.user_stats.get(user_id)
 
 
 class FakeRefreshTokenRepository(_Tracked):

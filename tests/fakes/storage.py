@@ -13,6 +13,8 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.application.ports.readers import UserStatsView
+from app.domain.events import DomainEvent
 from app.domain.posts import Post
 from app.domain.users import User
 
@@ -24,11 +26,20 @@ class StoredRefreshToken:
     used_at: datetime | None = None
 
 
+@dataclass(slots=True)
+class OutboxEntry:
+    event: DomainEvent
+    sent_at: datetime | None = None
+
+
 @dataclass
 class FakeTables:
     users: dict[str, User] = field(default_factory=dict)
     posts: dict[str, Post] = field(default_factory=dict)
     refresh_tokens: dict[str, StoredRefreshToken] = field(default_factory=dict)
+    outbox: dict[str, OutboxEntry] = field(default_factory=dict)
+    handled_events: dict[str, bool] = field(default_factory=dict)
+    user_stats: dict[str, UserStatsView] = field(default_factory=dict)
 
 
 @dataclass

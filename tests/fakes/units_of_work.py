@@ -6,14 +6,18 @@ from types import TracebackType
 from typing import Self
 
 from app.application.caching import CommitEffects
+from app.domain.events import RecordsEvents
 from tests.fakes.repositories import (
+    FakeHandledEvents,
     FakePostReader,
     FakePostRepository,
     FakeRefreshTokenRepository,
     FakeUserReader,
     FakeUserRepository,
+    FakeUserStatsReader,
+    FakeUserStatsRepository,
 )
-from tests.fakes.storage import FakeDatabase, FakeTables
+from tests.fakes.storage import FakeDatabase, FakeTables, OutboxEntry
 
 
 class FakeWriteUnitOfWork:
@@ -21,6 +25,7 @@ class FakeWriteUnitOfWork:
         self._database = database
         self._effects = effects
         self._touched: set[str] = set()
+        self._seen: list[RecordsEvents] = []
         self._open = False
         self._working: FakeTables | None = None
         self._changed: dict[str, set[str]] = {}
@@ -42,11 +47,19 @@ class FakeWriteUnitOfWork:
 
     @property
     def users(self) -> FakeUserRepository:
-        return FakeUserRepository(self._begin, self._changed)
+        return FakeUserRepository(self._begin, self._changed, self._seen.append)
 
     @property
     def posts(self) -> FakePostRepository:
-        return FakePostRepository(self._begin, self._changed)
+        return FakePostRepository(self._begin, self._changed, self._seen.append)
+
+    @property
+    def handled_events(self) -> FakeHandledEvents:
+        return FakeHandledEvents(self._begin, self._changed)
+
+    @property
+    def user_stats(self) -> FakeUserStatsRepository:
+        return FakeUserStatsRepository(self._begin, self._changed)
 
     @property
     def refresh_tokens(self) -> FakeRefreshTokenRepository:
@@ -56,6 +69,13 @@ class FakeWriteUnitOfWork:
         self._touched.update(tags)
 
     async def commit(self) -> None:
+        seen, self._seen = self._seen, []
+        events = [event for aggregate in seen for event in aggregate.pull_events()]
+        if events:
+            tables = await self._begin()
+            for event in events:
+                tables.outbox[event.event_id] = OutboxEntry(event)
+                self._changed.setdefault("outbox", set()).add(event.event_id)
         if self._working is not None:
             self._database.apply(self._working, self._changed)
         else:
@@ -63,12 +83,13 @@ class FakeWriteUnitOfWork:
         self._end()
         touched, self._touched = self._touched, set()
         if self._effects is not None:
-            await self._effects.after_commit(touched)
+            await self._effects.after_commit(touched, [event.event_id for event in events])
 
     async def rollback(self) -> None:
         if self._changed:
             self._database.rollbacks += 1
         self._touched.clear()
+        self._seen.clear()
         self._end()
 
     async def __aenter__(self) -> Self:
@@ -103,6 +124,10 @@ class FakeReadUnitOfWork:
     @property
     def users(self) -> FakeUserReader:
         return FakeUserReader(self._tables())
+
+    @property
+    def user_stats(self) -> FakeUserStatsReader:
+        return FakeUserStatsReader(self._tables())
 
     async def __aenter__(self) -> Self:
         self._open = True

@@ -60,7 +60,15 @@ async def _tables(url: str) -> set[str]:
 class TestMigrations:
     async def test_up_down_up_leaves_no_drift(self, empty_database: str) -> None:
         _alembic(empty_database, "upgrade", "head")
-        assert await _tables(empty_database) == {"users", "posts", "post_tags", "refresh_tokens"}
+        assert await _tables(empty_database) == {
+            "users",
+            "posts",
+            "post_tags",
+            "refresh_tokens",
+            "outbox",
+            "handled_events",
+            "user_stats",
+        }
 
         _alembic(empty_database, "downgrade", "base")
         assert await _tables(empty_database) == set()

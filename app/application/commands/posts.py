@@ -128,6 +128,7 @@ class PostCommandService(CommandService):
     ) -> None:
         post = await self._get(post_id)
         post.ensure_can_be_changed_by(user_id, accepted_versions)
+        post.delete(now=self._clock())
         await self.uow.posts.delete(post)
         self.uow.touch(*cache_tags.post_change(post.id, post.author_id, post.tags))
 

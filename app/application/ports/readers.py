@@ -28,6 +28,13 @@ class UserView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UserStatsView:
+    user_id: str
+    post_count: int
+    last_post_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PostsPosition:
     """Where a page ends: the sort key of its last item."""
 
@@ -61,3 +68,7 @@ class PostReader(Protocol):
 
 class UserReader(Protocol):
     async def get(self, user_id: str) -> UserView | None: ...
+
+
+class UserStatsReader(Protocol):
+    async def get(self, user_id: str) -> UserStatsView | None: ...

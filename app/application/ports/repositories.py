@@ -37,6 +37,14 @@ class PostRepository(Protocol):
         """Delete the post if it is still at its version; raises PreconditionFailed if not."""
         ...
 
+    async def author_stats(self, author_id: str) -> tuple[int, datetime | None]:
+        """How many posts the author has now, and when the newest was created.
+
+        Locks the author until the end of the transaction, so projections of one author's
+        stats run one after another and the last to commit saw every earlier change.
+        """
+        ...
+
 
 class RefreshTokenRepository(Protocol):
     async def add(self, token_id: str, *, user_id: str, expires_at: datetime) -> None: ...
@@ -44,3 +52,18 @@ class RefreshTokenRepository(Protocol):
     async def use(self, token_id: str, *, now: datetime) -> str | None:
         """Mark the token used, once: the owner's id the first time, None ever after."""
         ...
+
+
+class HandledEvents(Protocol):
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        """Record that the consumer handles the event: True the first time, then False.
+
+        Recorded in the consumer's transaction: rolled back with its effect.
+        """
+        ...
+
+
+class UserStatsRepository(Protocol):
+    async def save(
+        self, user_id: str, *, post_count: int, last_post_at: datetime | None
+    ) -> None: ...

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
-from app.application.ports.readers import PostReader, UserReader
+from app.application.ports.readers import PostReader, UserReader, UserStatsReader
 from app.application.ports.repositories import (
+    HandledEvents,
     PostRepository,
     RefreshTokenRepository,
     UserRepository,
+    UserStatsRepository,
 )
 
 
@@ -24,6 +26,9 @@ class ReadUnitOfWork(Protocol):
 
     @property
     def users(self) -> UserReader: ...
+
+    @property
+    def user_stats(self) -> UserStatsReader: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -45,12 +50,20 @@ class WriteUnitOfWork(Protocol):
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
 
+    @property
+    def handled_events(self) -> HandledEvents: ...
+
+    @property
+    def user_stats(self) -> UserStatsRepository: ...
+
     def touch(self, *tags: str) -> None:
         """Cached results carrying these tags become unreachable once this commits."""
         ...
 
     async def commit(self) -> None:
-        """Commit, then run the post-commit work (tag invalidation, read-your-writes)."""
+        """Commit the changes and the domain events of every aggregate the repositories saw
+        (written to the outbox in the same transaction), then run the post-commit work:
+        tag invalidation, read-your-writes, and a kick to the outbox relay."""
         ...
 
     async def rollback(self) -> None: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.application import cache_tags
 from app.application.caching import cached
 from app.application.handlers import QueryService, query_handler
-from app.application.ports.readers import UserView
+from app.application.ports.readers import UserStatsView, UserView
 from app.domain.errors import NotFound, Unauthorized
 from app.domain.identity import is_well_formed_id
 
@@ -26,3 +26,11 @@ class UserQueryService(QueryService):
         if user is None:
             raise Unauthorized("the signed-in user no longer exists")
         return user
+
+    @query_handler
+    @cached(ttl=30, tags=lambda user_id: [cache_tags.user_stats(user_id)])
+    async def get_stats(self, user_id: str) -> UserStatsView:
+        """The user's stats read model; zero posts until the first post event is handled."""
+        await self.get_user(user_id)
+        stats = await self.uow.user_stats.get(user_id)
+        return stats or UserStatsView(user_id=user_id, post_count=0, last_post_at=None)

@@ -97,3 +97,49 @@ posts = PostRow.__table__  # type: ignore[attr-defined]
 post_tags = PostTagRow.__table__  # type: ignore[attr-defined]
 refresh_tokens = RefreshTokenRow.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata
+
+
+class OutboxRow(SQLModel, table=True):
+    """Domain events, written in the transaction of the change that raised them."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_sent_at_occurred_at", "sent_at", "occurred_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    type: str = Field(max_length=100)
+    payload: str = Field(sa_column=Column(LongText, nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
+
+
+class HandledEventRow(SQLModel, table=True):
+    """Which consumer has handled which event: recorded with the consumer's effect."""
+
+    __tablename__ = "handled_events"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    consumer: str = Field(primary_key=True, max_length=100)
+    event_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+
+
+class UserStatsRow(SQLModel, table=True):
+    """The user stats read model, fed by post events."""
+
+    __tablename__ = "user_stats"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    user_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("users.id"), primary_key=True)
+    )
+    post_count: int
+    last_post_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime, nullable=True)
+    )
+
+
+outbox = OutboxRow.__table__  # type: ignore[attr-defined]
+handled_events = HandledEventRow.__table__  # type: ignore[attr-defined]
+user_stats = UserStatsRow.__table__  # type: ignore[attr-defined]

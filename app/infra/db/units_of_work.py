@@ -21,8 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from app.application.caching import CommitEffects
 from app.application.consistency import reads_from_primary
 from app.domain.errors import AppError, Contention, Unavailable
+from app.domain.events import RecordsEvents
+from app.infra.repositories.sql_events import SqlHandledEvents, write_outbox
 from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
 from app.infra.repositories.sql_refresh_tokens import SqlRefreshTokenRepository
+from app.infra.repositories.sql_user_stats import SqlUserStatsReader, SqlUserStatsRepository
 from app.infra.repositories.sql_users import SqlUserReader, SqlUserRepository
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class SqlWriteUnitOfWork:
         self._effects = effects
         self._session: AsyncSession | None = None
         self._touched: set[str] = set()
+        self._seen: list[RecordsEvents] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -75,36 +79,50 @@ class SqlWriteUnitOfWork:
 
     @property
     def users(self) -> SqlUserRepository:
-        return SqlUserRepository(self.session)
+        return SqlUserRepository(self.session, self._seen.append)
 
     @property
     def posts(self) -> SqlPostRepository:
-        return SqlPostRepository(self.session)
+        return SqlPostRepository(self.session, self._seen.append)
 
     @property
     def refresh_tokens(self) -> SqlRefreshTokenRepository:
         return SqlRefreshTokenRepository(self.session)
 
+    @property
+    def handled_events(self) -> SqlHandledEvents:
+        return SqlHandledEvents(self.session)
+
+    @property
+    def user_stats(self) -> SqlUserStatsRepository:
+        return SqlUserStatsRepository(self.session)
+
     def touch(self, *tags: str) -> None:
         self._touched.update(tags)
 
     async def commit(self) -> None:
+        seen, self._seen = self._seen, []
+        events = [event for aggregate in seen for event in aggregate.pull_events()]
+        if events:
+            await write_outbox(self.session, events)
         await self.session.commit()
         touched, self._touched = self._touched, set()
         if self._effects is not None:
             try:
-                await self._effects.after_commit(touched)
+                await self._effects.after_commit(touched, [event.event_id for event in events])
             except Exception:
                 # The commit stands; a cache that cannot be told fails open on reads too.
                 logger.warning("post-commit cache work failed", exc_info=True)
 
     async def rollback(self) -> None:
         self._touched.clear()
+        self._seen.clear()
         await self.session.rollback()
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._touched = set()
+        self._seen = []
         return self
 
     async def __aexit__(
@@ -141,6 +159,7 @@ class SqlReadUnitOfWork:
         self._connection: AsyncConnection | None = None
         self.posts = SqlPostReader(self._open_connection)
         self.users = SqlUserReader(self._open_connection)
+        self.user_stats = SqlUserStatsReader(self._open_connection)
 
     async def _open_connection(self) -> AsyncConnection:
         if self._connection is None:

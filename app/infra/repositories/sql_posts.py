@@ -7,6 +7,8 @@ MariaDB range-scans the (created_at, id) index for that form, while the row-valu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -15,8 +17,9 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
 from app.domain.errors import PreconditionFailed
+from app.domain.events import RecordsEvents
 from app.domain.posts import Post
-from app.infra.db.tables import post_tags, posts
+from app.infra.db.tables import post_tags, posts, users
 from app.infra.repositories.connections import ConnectionSource
 
 _COLUMNS = (
@@ -29,6 +32,15 @@ _COLUMNS = (
     posts.c.updated_at,
     posts.c.version,
 )
+
+
+def _as_utc(value: datetime | str | None) -> datetime | None:
+    """MAX() over the column loses its type on SQLite: bring the value back to aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _split_tags(text: str) -> list[str]:
@@ -57,10 +69,12 @@ def _view(row: Any) -> PostView:
 
 
 class SqlPostRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, track: Callable[[RecordsEvents], None]) -> None:
         self._session = session
+        self._track = track
 
     async def add(self, post: Post) -> None:
+        self._track(post)
         await self._session.execute(
             insert(posts).values(
                 id=post.id,
@@ -83,6 +97,7 @@ class SqlPostRepository:
         return None if row is None else _post(row)
 
     async def update(self, post: Post, *, previous_version: int) -> None:
+        self._track(post)
         result = await self._session.execute(
             update(posts)
             .where(posts.c.id == post.id, posts.c.version == previous_version)
@@ -101,12 +116,23 @@ class SqlPostRepository:
         await self._insert_tags(post)
 
     async def delete(self, post: Post) -> None:
+        self._track(post)
         await self._session.execute(delete(post_tags).where(post_tags.c.post_id == post.id))
         result = await self._session.execute(
             delete(posts).where(posts.c.id == post.id, posts.c.version == post.version)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise PreconditionFailed("the post has changed since it was read")
+
+    async def author_stats(self, author_id: str) -> tuple[int, datetime | None]:
+        await self._session.execute(
+            select(users.c.id).where(users.c.id == author_id).with_for_update()
+        )
+        query = select(func.count(), func.max(posts.c.created_at)).where(
+            posts.c.author_id == author_id
+        )
+        count, newest = (await self._session.execute(query)).one()
+        return int(count), _as_utc(newest)
 
     async def _insert_tags(self, post: Post) -> None:
         if post.tags:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.application.ports.readers import UserView
 from app.domain.errors import Conflict
+from app.domain.events import RecordsEvents
 from app.domain.users import User, email_key
 from app.infra.db.tables import users
 from app.infra.repositories.connections import ConnectionSource
@@ -35,10 +37,12 @@ _USER_COLUMNS = (
 
 
 class SqlUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, track: Callable[[RecordsEvents], None]) -> None:
         self._session = session
+        self._track = track
 
     async def add(self, user: User) -> None:
+        self._track(user)
         try:
             await self._session.execute(
                 insert(users).values(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from app.application.commands.users import RegisterUser
 from app.interface.dependencies import CurrentUserId, Reader, UserCommands, UserQueries
 from app.interface.problems import problem_responses
-from app.interface.schemas.users import PublicProfileOut, UserOut
+from app.interface.schemas.users import PublicProfileOut, UserOut, UserStatsOut
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -40,3 +40,17 @@ async def me(user_id: CurrentUserId, users: UserQueries) -> UserOut:
 async def public_profile(user_id: str, users: UserQueries) -> PublicProfileOut:
     """What anyone may see of a user."""
     return PublicProfileOut.model_validate(await users.get_user(user_id), from_attributes=True)
+
+
+@router.get(
+    "/{user_id}/stats",
+    response_model=UserStatsOut,
+    responses=problem_responses(404),
+    dependencies=[Reader],
+)
+async def stats(user_id: str, users: UserQueries) -> UserStatsOut:
+    """How many current posts the user has and when the newest was created.
+
+    Fed asynchronously from domain events: correct within seconds of a write.
+    """
+    return UserStatsOut.model_validate(await users.get_stats(user_id), from_attributes=True)

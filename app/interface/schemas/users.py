@@ -25,6 +25,12 @@ class PublicProfileOut(BaseModel):
     created_at: datetime
 
 
+class UserStatsOut(BaseModel):
+    user_id: str
+    post_count: int
+    last_post_at: datetime | None
+
+
 class TokenPairOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  (a scheme name)

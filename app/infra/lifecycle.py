@@ -1,0 +1,28 @@
+"""What the process starts and stops, in order: the outbox sweep, then the pools."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.infra.messaging.relay import OutboxRelay, sweeping
+
+
+async def running(
+    *engines: AsyncEngine,
+    redis: Redis | None,
+    relay: OutboxRelay | None,
+    sweep_interval_seconds: float,
+) -> AsyncIterator[None]:
+    """A container resource. At shutdown: stop sweeping, let the publications in flight
+    finish, then close the Redis pool and every pooled database connection."""
+    try:
+        async with sweeping(relay, sweep_interval_seconds):
+            yield
+    finally:
+        if redis is not None:
+            await redis.aclose()
+        for engine in engines:
+            await engine.dispose()

@@ -1,0 +1,116 @@
+"""The outbox relay: publishes committed events and marks them sent.
+
+After each commit the unit of work kicks the relay with the ids it wrote; the relay
+publishes them in a background task, so the response does not wait. A periodic sweep
+publishes whatever is still unsent after a while (a crash or a broker outage between
+commit and publish), so no committed event is lost. Publishing twice is harmless:
+consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.application.ports.messaging import EventPublisher
+from app.infra.db.tables import outbox
+from app.infra.messaging.event_codec import decode
+
+logger = logging.getLogger(__name__)
+SWEEP_BATCH = 100
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publisher: EventPublisher,
+        *,
+        sweep_after_seconds: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._sweep_after = timedelta(seconds=sweep_after_seconds)
+        self._clock = clock
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def kick(self, event_ids: Sequence[str]) -> None:
+        task = asyncio.get_running_loop().create_task(self._publish_ids(list(event_ids)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish_ids(self, event_ids: list[str]) -> None:
+        query = select(outbox.c.id, outbox.c.type, outbox.c.payload).where(
+            outbox.c.id.in_(event_ids), outbox.c.sent_at.is_(None)
+        )
+        try:
+            await self._send(query)
+        except Exception:
+            logger.warning("events not published yet; the sweep will retry", exc_info=True)
+
+    async def sweep(self) -> int:
+        """Publish events left unsent for longer than the sweep delay; how many were sent."""
+        cutoff = self._clock() - self._sweep_after
+        query = (
+            select(outbox.c.id, outbox.c.type, outbox.c.payload)
+            .where(outbox.c.sent_at.is_(None), outbox.c.occurred_at < cutoff)
+            .order_by(outbox.c.occurred_at)
+            .limit(SWEEP_BATCH)
+        )
+        return await self._send(query)
+
+    async def _send(self, query: Any) -> int:
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        for row in rows:
+            await self._publisher.publish(decode(row.type, row.payload))
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id, outbox.c.sent_at.is_(None))
+                    .values(sent_at=self._clock())
+                )
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait for the publications in flight (at shutdown, and in tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+@asynccontextmanager
+async def sweeping(relay: OutboxRelay | None, interval_seconds: float) -> AsyncIterator[None]:
+    """Sweeps the outbox every interval while open; on leaving, lets publications finish."""
+    if relay is None:
+        yield
+        return
+    if interval_seconds <= 0:
+        try:
+            yield
+        finally:
+            await relay.drain()
+        return
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval_seconds)
+            try:
+                await relay.sweep()
+            except Exception:
+                logger.warning("outbox sweep failed; trying again later", exc_info=True)
+
+    task = asyncio.get_running_loop().create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await relay.drain()
