@@ -30,6 +30,8 @@ from app.infra.db.engines import READS_ONLY_OPTION, build_engine
 from app.infra.db.probes import EngineProbe
 from app.infra.db.units_of_work import SqlReadUnitOfWork, SqlWriteUnitOfWork
 from app.infra.lifecycle import running
+from app.infra.messaging.celery_app import create_celery
+from app.infra.messaging.celery_publisher import CeleryPublisher
 from app.infra.messaging.in_process import InProcessPublisher
 from app.infra.messaging.mailers import LogMailer, SmtpMailer
 from app.infra.messaging.relay import OutboxRelay
@@ -106,7 +108,12 @@ class Container(containers.DeclarativeContainer):
     event_dispatcher = providers.Singleton(
         EventDispatcher, user_stats=user_stats_projection, welcome_mail=welcome_mail
     )
-    event_publisher = providers.Singleton(InProcessPublisher, dispatcher=event_dispatcher)
+    celery_app = providers.Singleton(create_celery, settings)
+    event_publisher = providers.Selector(
+        settings.provided.messaging_in_use,
+        in_process=providers.Singleton(InProcessPublisher, dispatcher=event_dispatcher),
+        celery=providers.Singleton(CeleryPublisher, celery=celery_app),
+    )
     outbox_relay = providers.Singleton(
         OutboxRelay,
         engine=write_engine,

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     cache_breaker_cooldown_seconds: float
     read_your_writes_seconds: float
 
+    messaging_backend: Literal["in_process", "celery"]
+    celery_broker_url: SecretStr
+    celery_backend_url: SecretStr
+    celery_queue: str
+    celery_task_max_retries: int
+
     outbox_sweep_interval_seconds: float
     outbox_sweep_after_seconds: float
     mailer_backend: Literal["log", "smtp"]
@@ -105,6 +111,13 @@ class Settings(BaseSettings):
         if self.cache_backend == "memory" and self.redis_url.get_secret_value():
             return "redis"
         return self.cache_backend
+
+    @property
+    def messaging_in_use(self) -> str:
+        """`CELERY_BROKER_URL` alone switches in-process consumers to Celery workers."""
+        if self.messaging_backend == "in_process" and self.celery_broker_url.get_secret_value():
+            return "celery"
+        return self.messaging_backend
 
     @property
     def write_url(self) -> str:

@@ -28,7 +28,8 @@ class UserQueryService(QueryService):
         return user
 
     @query_handler
-    @cached(ttl=30, tags=lambda user_id: [cache_tags.user_stats(user_id)])
+    # Short: with a per-process cache, workers' updates cannot invalidate it.
+    @cached(ttl=5, tags=lambda user_id: [cache_tags.user_stats(user_id)])
     async def get_stats(self, user_id: str) -> UserStatsView:
         """The user's stats read model; zero posts until the first post event is handled."""
         await self.get_user(user_id)

@@ -1,0 +1,112 @@
+"""The Celery worker's entry point: `celery -A app.infra.messaging.celery worker`.
+
+Like `app.main` for the API, this module knows the container. Tasks are thin: they run
+a consumer from the container on the worker process's one event loop. The loop and the
+container (engines, pools) are created in the process that runs tasks, after any fork,
+and closed when it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
+
+from app.infra.messaging.celery_app import HANDLE_EVENT, SWEEP_OUTBOX, create_celery
+from app.infra.messaging.event_codec import decode
+from app.infra.settings import load_settings
+from containers import Container
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+settings = load_settings()
+celery = create_celery(settings)
+
+
+class WorkerRuntime:
+    """One event loop and one container per worker process."""
+
+    def __init__(self) -> None:
+        self._runner: asyncio.Runner | None = None
+        self._container: Container | None = None
+
+    def run(self, work: Callable[[Container], Coroutine[Any, Any, T]]) -> T:
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+            self._container = Container()
+            self._runner.run(self._start(self._container))
+        assert self._container is not None
+        return self._runner.run(work(self._container))
+
+    @staticmethod
+    async def _start(container: Container) -> None:
+        # Beat sweeps the outbox here, so the container's own sweep loop stays off.
+        container.settings.override(
+            container.settings().model_copy(update={"outbox_sweep_interval_seconds": 0})
+        )
+        result = container.init_resources()
+        if result is not None:
+            await result
+
+    def stop(self) -> None:
+        if self._runner is None or self._container is None:
+            return
+        container, runner = self._container, self._runner
+        self._container = self._runner = None
+
+        async def shutdown() -> None:
+            result = container.shutdown_resources()
+            if result is not None:
+                await result
+
+        try:
+            runner.run(shutdown())
+        finally:
+            runner.close()
+
+
+runtime = WorkerRuntime()
+
+
+def _new_process(**_: object) -> None:
+    runtime.stop()  # nothing inherited from the parent is reused after a fork
+
+
+def _process_ends(**_: object) -> None:
+    runtime.stop()
+
+
+worker_process_init.connect(_new_process, weak=False)
+worker_process_shutdown.connect(_process_ends, weak=False)
+worker_shutdown.connect(_process_ends, weak=False)
+
+
+def handle_event(event_type: str, payload: str) -> None:
+    """Run every consumer of one domain event (idempotent: redelivery is harmless)."""
+    event = decode(event_type, payload)
+    runtime.run(lambda container: container.event_dispatcher().dispatch(event))
+
+
+def sweep_outbox() -> int:
+    """Publish outbox events left unsent (scheduled by beat)."""
+    return runtime.run(lambda container: _sweep(container))
+
+
+celery.task(
+    name=HANDLE_EVENT,
+    autoretry_for=(Exception,),
+    retry_backoff=1,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=settings.celery_task_max_retries,
+)(handle_event)
+celery.task(name=SWEEP_OUTBOX)(sweep_outbox)
+
+
+async def _sweep(container: Container) -> int:
+    relay = container.outbox_relay()
+    return 0 if relay is None else await relay.sweep()
