@@ -19,6 +19,17 @@ class TestHandledEvents:
 
         assert (first, other_consumer, again) == (True, True, False)
 
+    async def test_a_claim_is_seen_once_committed(self, storage: Storage) -> None:
+        async with storage.write_uow() as uow:
+            before = await uow.handled_events.contains("mail", "e1")
+            await uow.handled_events.claim("mail", "e1")
+            await uow.commit()
+        async with storage.write_uow() as uow:
+            after = await uow.handled_events.contains("mail", "e1")
+            other = await uow.handled_events.contains("stats", "e1")
+
+        assert (before, after, other) == (False, True, False)
+
     async def test_a_rolled_back_claim_can_be_made_again(self, storage: Storage) -> None:
         async with storage.write_uow() as uow:
             assert await uow.handled_events.claim("stats", "e1")

@@ -98,6 +98,10 @@ class FakePostRepository(_Tracked):
 
 
 class FakeHandledEvents(_Tracked):
+    async def contains(self, consumer: str, event_id: str) -> bool:
+        tables = await self._begin()
+        return f"{consumer}/{event_id}" in tables.handled_events
+
     async def claim(self, consumer: str, event_id: str) -> bool:
         tables = await self._begin()
         key = f"{consumer}/{event_id}"

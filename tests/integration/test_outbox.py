@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -95,3 +96,72 @@ class TestOutbox:
         assert (too_early, swept, again) == (0, 1, 0)
         assert [type(event).__name__ for event in recorder.events] == ["UserRegistered"]
         assert [sent_at for _, _, sent_at in await _rows(fresh_database)] == [clock.now]
+
+
+class Refusing(Recorder):
+    """Publishes every event but those of one user, which always fail."""
+
+    def __init__(self, refused_user: str) -> None:
+        super().__init__()
+        self.refused_user = refused_user
+
+    async def publish(self, event: DomainEvent) -> None:
+        if isinstance(event, UserRegistered) and event.user_id == self.refused_user:
+            raise ConnectionError("mail server refuses this address")
+        await super().publish(event)
+
+
+class TestFailures:
+    async def test_a_failing_event_does_not_hold_back_the_others(
+        self, fresh_database: ScratchDatabase
+    ) -> None:
+        clock = Clock()
+        sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
+        poison, fine = a_user("poison@example.com", at=T0), a_user("fine@example.com", at=T0)
+        for user in (poison, fine):
+            async with SqlWriteUnitOfWork(sessions) as uow:
+                await uow.users.add(user)
+                await uow.commit()
+        publisher = Refusing(poison.id)
+        relay = OutboxRelay(fresh_database.engine, publisher, sweep_after_seconds=5, clock=clock)
+
+        sent = await relay.sweep()
+
+        unsent = [row for row in await _rows(fresh_database) if row[2] is None]
+        assert sent == 1
+        assert [event.user_id for event in publisher.events] == [fine.id]  # type: ignore[attr-defined]
+        assert len(unsent) == 1
+
+    async def test_an_event_put_back_is_swept_again(self, fresh_database: ScratchDatabase) -> None:
+        recorder, clock = Recorder(), Clock()
+        relay = OutboxRelay(fresh_database.engine, recorder, sweep_after_seconds=5, clock=clock)
+        sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
+        async with SqlWriteUnitOfWork(sessions) as uow:
+            await uow.users.add(a_user(at=T0))
+            await uow.commit()
+        assert await relay.sweep() == 1
+        ((event_id, _, _),) = await _rows(fresh_database)
+
+        await relay.mark_unsent(event_id)
+        again = await relay.sweep()
+
+        assert again == 1
+        assert [event.event_id for event in recorder.events] == [event_id, event_id]
+
+    async def test_draining_gives_up_on_a_publisher_that_hangs(
+        self, fresh_database: ScratchDatabase
+    ) -> None:
+        class Hanging(Recorder):
+            async def publish(self, event: DomainEvent) -> None:
+                await asyncio.sleep(3600)
+
+        relay = OutboxRelay(fresh_database.engine, Hanging(), sweep_after_seconds=5, clock=Clock())
+        sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
+        effects = CommitEffects(None, None, relay)
+        async with SqlWriteUnitOfWork(sessions, effects) as uow:
+            await uow.users.add(a_user())
+            await uow.commit()
+
+        await asyncio.wait_for(relay.drain(timeout_seconds=0.2), timeout=5)
+
+        assert [sent_at for _, _, sent_at in await _rows(fresh_database)] == [None]

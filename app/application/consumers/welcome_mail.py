@@ -1,8 +1,10 @@
 """The welcome mail, sent once per registered user.
 
-The handled event is claimed in a transaction that commits only after the mail was
-handed to the mail server: a failure rolls the claim back and the redelivery sends it.
-(A crash between the hand-over and the commit can send it twice; it can never be lost.)
+No transaction stays open while the mail server is talked to: a short one checks that
+the event is new, the mail is sent, and a second short one records the event as
+handled. A failure before the record leaves the event unhandled, so the redelivery
+sends the mail; a crash between the hand-over and the record can send it twice, but
+it is never lost.
 """
 
 from __future__ import annotations
@@ -20,14 +22,21 @@ class WelcomeMail(CommandService):
         super().__init__(write_uow)
         self._mailer = mailer
 
-    @command_handler
     async def on_user_registered(self, event: UserRegistered) -> bool:
         """Send the welcome mail; False when it was sent for this event before."""
-        if not await self.uow.handled_events.claim(CONSUMER, event.event_id):
+        if await self._handled(event.event_id):
             return False
         await self._mailer.send(
             to=event.email,
             subject="Welcome",
             body=f"Hello {event.display_name}, your account is ready.",
         )
-        return True
+        return await self._record(event.event_id)
+
+    @command_handler
+    async def _handled(self, event_id: str) -> bool:
+        return await self.uow.handled_events.contains(CONSUMER, event_id)
+
+    @command_handler
+    async def _record(self, event_id: str) -> bool:
+        return await self.uow.handled_events.claim(CONSUMER, event_id)

@@ -55,6 +55,10 @@ class RefreshTokenRepository(Protocol):
 
 
 class HandledEvents(Protocol):
+    async def contains(self, consumer: str, event_id: str) -> bool:
+        """Whether the consumer has already handled the event."""
+        ...
+
     async def claim(self, consumer: str, event_id: str) -> bool:
         """Record that the consumer handles the event: True the first time, then False.
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -22,20 +24,29 @@ from containers import Container
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+RETRY_DELAY_MAX = 60
 
 settings = load_settings()
 celery = create_celery(settings)
 
 
 class WorkerRuntime:
-    """One event loop and one container per worker process."""
+    """One event loop and one container per worker process.
+
+    Only the prefork and solo pools are supported: tasks of one process run one at a
+    time, on the thread that made the loop.
+    """
 
     def __init__(self) -> None:
         self._runner: asyncio.Runner | None = None
         self._container: Container | None = None
+        self._thread: int | None = None
 
     def run(self, work: Callable[[Container], Coroutine[Any, Any, T]]) -> T:
+        if self._thread is not None and self._thread != threading.get_ident():
+            raise RuntimeError("run the worker with --pool=prefork (default) or --pool=solo")
         if self._runner is None:
+            self._thread = threading.get_ident()
             self._runner = asyncio.Runner()
             self._container = Container()
             self._runner.run(self._start(self._container))
@@ -57,6 +68,7 @@ class WorkerRuntime:
             return
         container, runner = self._container, self._runner
         self._container = self._runner = None
+        self._thread = None
 
         async def shutdown() -> None:
             result = container.shutdown_resources()
@@ -85,10 +97,35 @@ worker_process_shutdown.connect(_process_ends, weak=False)
 worker_shutdown.connect(_process_ends, weak=False)
 
 
-def handle_event(event_type: str, payload: str) -> None:
-    """Run every consumer of one domain event (idempotent: redelivery is harmless)."""
-    event = decode(event_type, payload)
-    runtime.run(lambda container: container.event_dispatcher().dispatch(event))
+def retry_delay(retries: int) -> float:
+    """Exponential backoff from 1 s to 60 s, with ±20 % jitter (never close to zero)."""
+    return float(min(RETRY_DELAY_MAX, 2**retries)) * random.uniform(0.8, 1.2)  # noqa: S311
+
+
+def handle_event(task: Any, event_type: str, payload: str) -> None:
+    """Run every consumer of one domain event (idempotent: redelivery is harmless).
+
+    A failure is retried with backoff. When the retries are spent the event goes back
+    to the outbox as unsent, so the sweep publishes it again later: it is never dropped.
+    """
+    try:
+        event = decode(event_type, payload)
+    except ValueError:
+        logger.error("event %s of unknown type %r dropped", task.request.id, event_type)
+        return
+    try:
+        runtime.run(lambda container: container.event_dispatcher().dispatch(event))
+    except Exception as error:
+        if task.request.retries >= settings.celery_task_max_retries:
+            logger.error(
+                "event %s still failing after %d retries; back to the outbox",
+                event.event_id,
+                task.request.retries,
+                exc_info=True,
+            )
+            runtime.run(lambda container: _put_back(container, event.event_id))
+            return
+        raise task.retry(exc=error, countdown=retry_delay(task.request.retries)) from error
 
 
 def sweep_outbox() -> int:
@@ -96,15 +133,14 @@ def sweep_outbox() -> int:
     return runtime.run(lambda container: _sweep(container))
 
 
-celery.task(
-    name=HANDLE_EVENT,
-    autoretry_for=(Exception,),
-    retry_backoff=1,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=settings.celery_task_max_retries,
-)(handle_event)
+celery.task(name=HANDLE_EVENT, bind=True, max_retries=None)(handle_event)
 celery.task(name=SWEEP_OUTBOX)(sweep_outbox)
+
+
+async def _put_back(container: Container, event_id: str) -> None:
+    relay = container.outbox_relay()
+    if relay is not None:
+        await relay.mark_unsent(event_id)
 
 
 async def _sweep(container: Container) -> int:

@@ -26,11 +26,17 @@ def create_celery(settings: Settings) -> Celery:
         task_default_queue=settings.celery_queue,
         task_routes={"*": {"queue": settings.celery_queue}},
         broker_connection_retry_on_startup=True,
+        broker_connection_timeout=2,
+        # The broker confirms each message: a publish into a dead connection fails
+        # instead of counting as sent (the outbox row stays for the sweep).
+        broker_transport_options={"confirm_publish": True},
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep-outbox": {
                 "task": SWEEP_OUTBOX,
                 "schedule": max(settings.outbox_sweep_interval_seconds, 1.0),
+                # Sweeps that no worker took in time are worthless: do not pile them up.
+                "options": {"expires": max(settings.outbox_sweep_interval_seconds, 1.0)},
             }
         },
     )

@@ -3,8 +3,11 @@
 After each commit the unit of work kicks the relay with the ids it wrote; the relay
 publishes them in a background task, so the response does not wait. A periodic sweep
 publishes whatever is still unsent after a while (a crash or a broker outage between
-commit and publish), so no committed event is lost. Publishing twice is harmless:
-consumers are idempotent.
+commit and publish), so no committed event is lost. A row is marked sent only once the
+publisher has it (the broker confirmed it, or the in-process consumers handled it); a
+row that fails stays unsent and does not hold back the rows after it. After a failure,
+commits leave publishing to the sweep for a few seconds, so a broker outage never piles
+up work behind requests. Publishing twice is harmless: consumers are idempotent.
 """
 
 from __future__ import annotations
@@ -13,18 +16,22 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application.ports.messaging import EventPublisher
+from app.infra.db.engines import READS_ONLY_OPTION
 from app.infra.db.tables import outbox
 from app.infra.messaging.event_codec import decode
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 100
+PAUSE_AFTER_FAILURE = timedelta(seconds=10)
+"""After a failed publish, commits stop publishing for this long and leave it to the sweep."""
+DRAIN_SECONDS = 10.0
 
 
 class OutboxRelay:
@@ -41,8 +48,11 @@ class OutboxRelay:
         self._sweep_after = timedelta(seconds=sweep_after_seconds)
         self._clock = clock
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._paused_until = datetime.min.replace(tzinfo=UTC)
 
     def kick(self, event_ids: Sequence[str]) -> None:
+        if self._clock() < self._paused_until:
+            return  # publishing failed a moment ago: the sweep will send these
         task = asyncio.get_running_loop().create_task(self._publish_ids(list(event_ids)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -54,7 +64,7 @@ class OutboxRelay:
         try:
             await self._send(query)
         except Exception:
-            logger.warning("events not published yet; the sweep will retry", exc_info=True)
+            logger.warning("events not published yet; the sweep will send them", exc_info=True)
 
     async def sweep(self) -> int:
         """Publish events left unsent for longer than the sweep delay; how many were sent."""
@@ -68,22 +78,51 @@ class OutboxRelay:
         return await self._send(query)
 
     async def _send(self, query: Any) -> int:
+        """Publish each row on its own: one that fails does not hold back the others."""
         async with self._engine.connect() as connection:
+            await connection.execution_options(**{READS_ONLY_OPTION: True})
             rows = (await connection.execute(query)).all()
+        sent = 0
         for row in rows:
-            await self._publisher.publish(decode(row.type, row.payload))
+            try:
+                await self._publisher.publish(decode(row.type, row.payload))
+            except Exception:
+                self._paused_until = self._clock() + PAUSE_AFTER_FAILURE
+                logger.warning(
+                    "event %s (%s) not published; it stays in the outbox for the sweep",
+                    row.id,
+                    row.type,
+                    exc_info=True,
+                )
+                continue
             async with self._engine.begin() as connection:
                 await connection.execute(
                     update(outbox)
                     .where(outbox.c.id == row.id, outbox.c.sent_at.is_(None))
                     .values(sent_at=self._clock())
                 )
-        return len(rows)
+            sent += 1
+        return sent
 
-    async def drain(self) -> None:
-        """Wait for the publications in flight (at shutdown, and in tests)."""
+    async def mark_unsent(self, event_id: str) -> None:
+        """Put a published event back in the outbox: its consumers gave up on it for now."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(outbox).where(outbox.c.id == event_id).values(sent_at=None)
+            )
+
+    async def drain(self, timeout_seconds: float = DRAIN_SECONDS) -> None:
+        """Wait for the publications in flight, up to a deadline (what is left stays in
+        the outbox for the next sweep)."""
+        deadline = asyncio.get_running_loop().time() + timeout_seconds
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                return
+            await asyncio.wait(list(self._tasks), timeout=remaining)
 
 
 @asynccontextmanager

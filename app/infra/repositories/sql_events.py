@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,12 @@ async def write_outbox(session: AsyncSession, events: Sequence[DomainEvent]) -> 
 class SqlHandledEvents:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def contains(self, consumer: str, event_id: str) -> bool:
+        query = select(handled_events.c.event_id).where(
+            handled_events.c.consumer == consumer, handled_events.c.event_id == event_id
+        )
+        return (await self._session.execute(query)).first() is not None
 
     async def claim(self, consumer: str, event_id: str) -> bool:
         try:
