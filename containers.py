@@ -72,9 +72,10 @@ class Container(containers.DeclarativeContainer):
         expire_on_commit=False,
         autoflush=False,
     )
-    read_connection_factory = providers.Callable(lambda engine: engine.connect, read_engine)
+    # Singletons: built once, not on every request's unit of work.
+    read_connection_factory = providers.Singleton(lambda engine: engine.connect, read_engine)
 
-    primary_read_connection_factory = providers.Callable(
+    primary_read_connection_factory = providers.Singleton(
         lambda engine: engine.execution_options(**{READS_ONLY_OPTION: True}).connect,
         write_engine,
     )

@@ -55,7 +55,8 @@ class GuardedCache:
                 return fallback
             self._probing = True
         try:
-            result = await asyncio.wait_for(operation(), self._timeout)
+            async with asyncio.timeout(self._timeout):  # no task per call, unlike wait_for
+                result = await operation()
         except Exception as error:
             self._failed(error)
             return fallback
