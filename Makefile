@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install run migrate test lint format lock clean
+.PHONY: install run migrate test lint format lock clean bench
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ lint: install ## ruff, mypy (strict on app/) and the layer contracts
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+bench: install ## seed MariaDB once, run every scenario against its baseline, write bench/results.json
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run
 
 format: install
 	$(BIN)/ruff format .
