@@ -50,6 +50,22 @@ class TestUserStats:
             assert view is not None
             assert (view.post_count, view.last_post_at) == (count, newest)
 
+    async def test_locking_a_new_user_starts_their_stats_at_zero(self, storage: Storage) -> None:
+        user = a_user()
+        await saved(storage.write_uow(), user)
+        async with storage.write_uow() as uow:
+            await uow.user_stats.lock(user.id)
+            await uow.commit()
+        async with storage.write_uow() as uow:
+            await uow.user_stats.save(user.id, post_count=2, last_post_at=T0)
+            await uow.user_stats.lock(user.id)
+            await uow.commit()
+
+        async with storage.read_uow() as reader:
+            view = await reader.user_stats.get(user.id)
+        assert view is not None
+        assert (view.post_count, view.last_post_at) == (2, T0)
+
     async def test_no_stats_is_none(self, storage: Storage) -> None:
         async with storage.read_uow() as reader:
             assert await reader.user_stats.get("nobody") is None

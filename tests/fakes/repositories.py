@@ -113,6 +113,14 @@ class FakeHandledEvents(_Tracked):
 
 
 class FakeUserStatsRepository(_Tracked):
+    async def lock(self, user_id: str) -> None:
+        tables = await self._begin()  # the writer lock serializes every transaction
+        if user_id not in tables.user_stats:
+            tables.user_stats[user_id] = UserStatsView(
+                user_id=user_id, post_count=0, last_post_at=None
+            )
+            self._touch("user_stats", user_id)
+
     async def save(self, user_id: str, *, post_count: int, last_post_at: datetime | None) -> None:
         tables = await self._begin()
         tables.user_stats[user_id] = UserStatsView(

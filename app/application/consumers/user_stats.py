@@ -1,7 +1,7 @@
 """The user stats read model, projected from post events.
 
 Each event makes the projection recount the author's current posts, under a lock on the
-author, so the result does not depend on the order or number of deliveries; the handled
+author's stats row, so the result does not depend on the order or number of deliveries; the handled
 event id is recorded in the same transaction, so a redelivery changes nothing.
 """
 
@@ -20,6 +20,7 @@ class UserStatsProjection(CommandService):
         """Bring the author's stats up to date; False when the event was handled before."""
         if not await self.uow.handled_events.claim(CONSUMER, event.event_id):
             return False
+        await self.uow.user_stats.lock(event.author_id)
         post_count, last_post_at = await self.uow.posts.author_stats(event.author_id)
         await self.uow.user_stats.save(
             event.author_id, post_count=post_count, last_post_at=last_post_at

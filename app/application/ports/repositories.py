@@ -38,11 +38,7 @@ class PostRepository(Protocol):
         ...
 
     async def author_stats(self, author_id: str) -> tuple[int, datetime | None]:
-        """How many posts the author has now, and when the newest was created.
-
-        Locks the author until the end of the transaction, so projections of one author's
-        stats run one after another and the last to commit saw every earlier change.
-        """
+        """How many posts the author has now, and when the newest was created."""
         ...
 
 
@@ -68,6 +64,12 @@ class HandledEvents(Protocol):
 
 
 class UserStatsRepository(Protocol):
+    async def lock(self, user_id: str) -> None:
+        """Hold the user's stats until the end of the transaction (creating them at zero if
+        need be), so projections of one user run one after another and the last to commit
+        saw every earlier change. Posts are not locked: writers never wait on projections."""
+        ...
+
     async def save(
         self, user_id: str, *, post_count: int, last_post_at: datetime | None
     ) -> None: ...

@@ -19,7 +19,7 @@ from app.application.ports.readers import PostsFilter, PostsPosition, PostView
 from app.domain.errors import PreconditionFailed
 from app.domain.events import RecordsEvents
 from app.domain.posts import Post
-from app.infra.db.tables import post_tags, posts, users
+from app.infra.db.tables import post_tags, posts
 from app.infra.repositories.connections import ConnectionSource
 
 _COLUMNS = (
@@ -125,9 +125,6 @@ class SqlPostRepository:
             raise PreconditionFailed("the post has changed since it was read")
 
     async def author_stats(self, author_id: str) -> tuple[int, datetime | None]:
-        await self._session.execute(
-            select(users.c.id).where(users.c.id == author_id).with_for_update()
-        )
         query = select(func.count(), func.max(posts.c.created_at)).where(
             posts.c.author_id == author_id
         )

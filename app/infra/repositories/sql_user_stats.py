@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,9 +18,18 @@ class SqlUserStatsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def lock(self, user_id: str) -> None:
+        # An upsert that changes nothing still takes the row's exclusive lock.
+        await self._upsert(
+            {"user_id": user_id, "post_count": 0, "last_post_at": None}, {"user_id": user_id}
+        )
+
     async def save(self, user_id: str, *, post_count: int, last_post_at: datetime | None) -> None:
         values = {"user_id": user_id, "post_count": post_count, "last_post_at": last_post_at}
         changes = {"post_count": post_count, "last_post_at": last_post_at}
+        await self._upsert(values, changes)
+
+    async def _upsert(self, values: Mapping[str, object], changes: Mapping[str, object]) -> None:
         if self._session.get_bind().dialect.name == "sqlite":
             statement = (
                 sqlite.insert(user_stats)
