@@ -49,15 +49,20 @@ TokenChecker = Annotated[Authenticator, Depends(provided("authenticator"))]
 
 
 async def current_user_id(
-    token: Annotated[str | None, Depends(bearer)],
-    authenticator: TokenChecker,
-    consistency: Consistency,
+    token: Annotated[str | None, Depends(bearer)], authenticator: TokenChecker
 ) -> str:
-    """The signed-in user; their writes are marked and their reads see them."""
+    """The signed-in user, whose commits are marked for read-your-writes."""
     if token is None:
         raise Unauthorized("sign in: this route needs a bearer token")
     user_id = authenticator.user_id(token)
     act_as(user_id)
+    return user_id
+
+
+async def signed_in_reader(
+    user_id: Annotated[str, Depends(current_user_id)], consistency: Consistency
+) -> str:
+    """The signed-in user on a read: it sees their own recent writes."""
     await consistency.begin_read(user_id)
     return user_id
 
@@ -78,4 +83,5 @@ async def reader(
 
 
 CurrentUserId = Annotated[str, Depends(current_user_id)]
+SignedInReader = Annotated[str, Depends(signed_in_reader)]
 Reader = Depends(reader)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -32,15 +30,6 @@ def build_redis_client(settings: Settings) -> Redis | None:
         retry=Retry(NoBackoff(), 0),
         max_connections=settings.redis_max_connections,
     )
-
-
-async def closed_at_shutdown(client: Redis | None) -> AsyncIterator[None]:
-    """A container resource: closes the Redis pool when the process stops."""
-    try:
-        yield
-    finally:
-        if client is not None:
-            await client.aclose()
 
 
 def build_cache(settings: Settings, client: Redis | None) -> Cache | None:

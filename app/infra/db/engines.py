@@ -9,7 +9,6 @@ writers queue instead of failing, and savepoints work.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
@@ -84,12 +83,3 @@ def _refuse_writes_on_mysql(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("SET SESSION TRANSACTION READ ONLY")
         cursor.close()
-
-
-async def disposed_at_shutdown(*engines: AsyncEngine) -> AsyncIterator[None]:
-    """A container resource: at shutdown, close every pooled connection of the engines."""
-    try:
-        yield
-    finally:
-        for engine in engines:
-            await engine.dispose()

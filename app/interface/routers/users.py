@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.application.commands.users import RegisterUser
-from app.interface.dependencies import CurrentUserId, Reader, UserCommands, UserQueries
+from app.interface.dependencies import (
+    Reader,
+    SignedInReader,
+    UserCommands,
+    UserQueries,
+)
 from app.interface.problems import problem_responses
 from app.interface.schemas.users import PublicProfileOut, UserOut, UserStatsOut
 
@@ -26,7 +31,7 @@ async def register(command: RegisterUser, users: UserCommands, response: Respons
 
 
 @router.get("/me", response_model=UserOut, responses=problem_responses(401))
-async def me(user_id: CurrentUserId, users: UserQueries) -> UserOut:
+async def me(user_id: SignedInReader, users: UserQueries) -> UserOut:
     """The signed-in user's account."""
     return UserOut.model_validate(await users.get_account(user_id), from_attributes=True)
 
