@@ -23,6 +23,7 @@ from app.application.queries.users import UserQueryService
 from app.domain.identity import utc_now
 from app.infra.cache.selection import (
     build_cache,
+    build_count_cache,
     build_redis_client,
     build_result_cache,
 )
@@ -83,6 +84,7 @@ class Container(containers.DeclarativeContainer):
     redis_client = providers.Singleton(build_redis_client, settings)
     cache = providers.Singleton(build_cache, settings, redis_client)
     result_cache = providers.Singleton(build_result_cache, settings, cache)
+    count_cache = providers.Singleton(build_count_cache, settings, result_cache)
     read_your_writes = providers.Singleton(
         ReadYourWrites,
         cache=cache,
@@ -169,7 +171,10 @@ class Container(containers.DeclarativeContainer):
         UserQueryService, read_uow=read_uow.provider, result_cache=result_cache
     )
     post_query_service = providers.Factory(
-        PostQueryService, read_uow=read_uow.provider, result_cache=result_cache
+        PostQueryService,
+        read_uow=read_uow.provider,
+        result_cache=result_cache,
+        count_cache=count_cache,
     )
     user_command_service = providers.Factory(
         UserCommandService, write_uow=write_uow.provider, hasher=password_hasher, clock=clock

@@ -144,14 +144,18 @@ def _versions(raw: list[bytes | None]) -> list[str | None]:
 
 
 def cached(
-    ttl: float, *, tags: Callable[..., Iterable[str]] | None = None
+    ttl: float,
+    *,
+    tags: Callable[..., Iterable[str]] | None = None,
+    store: str = "result_cache",
 ) -> Callable[
     [Callable[Concatenate[S, P], Awaitable[R]]], Callable[Concatenate[S, P], Coroutine[Any, Any, R]]
 ]:
     """Cache the method's result for `ttl` seconds, tagged by `tags(*args, **kwargs)`.
 
-    The service reaches the cache through its `result_cache` attribute (None: no
-    caching). Put it under `@query_handler`, so a hit touches no database.
+    The service reaches the cache through its attribute named by `store` (by default
+    `result_cache`; None: no caching). Put it under `@query_handler`, so a hit touches
+    no database.
     """
 
     def decorate(
@@ -166,7 +170,7 @@ def cached(
 
         @functools.wraps(method)
         async def cached_method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            results: ResultCache | None = getattr(self, "result_cache", None)
+            results: ResultCache | None = getattr(self, store, None)
             if results is None or reads_from_primary():
                 return await method(self, *args, **kwargs)
             key = results.keys.entry(qualname, arguments_digest(args, kwargs))

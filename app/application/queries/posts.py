@@ -19,9 +19,10 @@ from pydantic import (
 )
 
 from app.application import cache_tags
-from app.application.caching import cached
+from app.application.caching import ResultCache, cached
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
+from app.application.ports.units_of_work import ReadUnitOfWorkFactory
 from app.domain.errors import NotFound
 from app.domain.identity import ID_PATTERN, is_well_formed_id
 from app.domain.posts import TAG_PATTERN
@@ -91,7 +92,29 @@ def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
     return order, PostsPosition(created_at=when, id=post_id)
 
 
+COUNT_TTL_SECONDS = 5.0
+"""How long a list's `total` may be reused: API.md lets it lag writes by a few seconds."""
+
+
 class PostQueryService(QueryService):
+    """Posts by id and by page.
+
+    A page's `total` is a `COUNT` over every match, the one part of a page whose cost
+    grows with the table; it comes from `count_cache`, keyed by the filter alone (so
+    every page of one listing shares it), even when result caching is off. With a shared
+    cache its tags drop it at the next write; with the process-local fallback it lags
+    writes by at most `COUNT_TTL_SECONDS`. Read-your-writes reads count afresh.
+    """
+
+    def __init__(
+        self,
+        read_uow: ReadUnitOfWorkFactory,
+        result_cache: ResultCache | None = None,
+        count_cache: ResultCache | None = None,
+    ) -> None:
+        super().__init__(read_uow, result_cache)
+        self.count_cache = count_cache
+
     @query_handler
     @cached(ttl=30, tags=lambda post_id: [cache_tags.post(post_id)])
     async def get_post(self, post_id: str) -> PostView:
@@ -117,5 +140,15 @@ class PostQueryService(QueryService):
             next_cursor = encode_cursor(
                 PostsPosition(created_at=last.created_at, id=last.id), query.order
             )
-        total = await self.uow.posts.count(where)
+        total = await self.count_posts(where)
         return PostsResult(total=total, items=items, next_cursor=next_cursor)
+
+    @query_handler
+    @cached(
+        ttl=COUNT_TTL_SECONDS,
+        tags=lambda where: [cache_tags.post_list(author_id=where.author_id, tag=where.tag)],
+        store="count_cache",
+    )
+    async def count_posts(self, where: PostsFilter) -> int:
+        """How many posts match, all pages together."""
+        return await self.uow.posts.count(where)

@@ -47,3 +47,16 @@ def build_cache(settings: Settings, client: Redis | None) -> Cache | None:
 
 def build_result_cache(settings: Settings, cache: Cache | None) -> ResultCache | None:
     return None if cache is None else ResultCache(cache, CacheKeys(settings.cache_prefix))
+
+
+COUNT_CACHE_ENTRIES = 1024
+
+
+def build_count_cache(settings: Settings, results: ResultCache | None) -> ResultCache:
+    """Where list totals are kept: the result cache, or, with caching off, a small
+    cache of this process's own (nothing invalidates it, so its entries simply expire)."""
+    if results is not None:
+        return results
+    return ResultCache(
+        MemoryCache(max_entries=COUNT_CACHE_ENTRIES), CacheKeys(settings.cache_prefix)
+    )

@@ -17,10 +17,16 @@ from app.application.caching import (
 from app.application.commands.posts import PostCommand, PostCommandService
 from app.application.consistency import ReadYourWrites, act_as, start_request
 from app.application.handlers import QueryService, query_handler
-from app.application.ports.readers import PostView
-from app.application.queries.posts import PostQueryService, PostsQuery, PostsResult
+from app.application.ports.readers import PostsFilter, PostView
+from app.application.queries.posts import (
+    COUNT_TTL_SECONDS,
+    PostQueryService,
+    PostsQuery,
+    PostsResult,
+)
 from app.domain.users import User
 from app.infra.cache.memory import MemoryCache
+from tests.fakes.repositories import FakePostReader
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
 from tests.unit.clock import T0, FakeClock
@@ -214,3 +220,94 @@ class TestReadYourWrites:
         await queries.get_post(post_id)
 
         assert database.reads == reads + 1
+
+
+class TestListTotals:
+    """A page's `total` comes from the count cache, keyed by the filter alone."""
+
+    @pytest.fixture
+    def counts(self, monkeypatch: pytest.MonkeyPatch) -> list[PostsFilter]:
+        counted: list[PostsFilter] = []
+        real_count = FakePostReader.count
+
+        async def count(reader: FakePostReader, where: PostsFilter) -> int:
+            counted.append(where)
+            return await real_count(reader, where)
+
+        monkeypatch.setattr(FakePostReader, "count", count)
+        return counted
+
+    @pytest.fixture
+    def uncached(self, database: FakeDatabase, ticking: Ticking) -> PostQueryService:
+        """Result caching off: the totals use a private cache of the process."""
+        private = ResultCache(MemoryCache(max_entries=10, clock=ticking), CacheKeys("test"))
+        return PostQueryService(lambda: FakeReadUnitOfWork(database), count_cache=private)
+
+    async def test_every_page_of_a_listing_shares_one_count(
+        self,
+        uncached: PostQueryService,
+        commands: PostCommandService,
+        counts: list[PostsFilter],
+    ) -> None:
+        for _ in range(5):
+            await _post(commands, tags=["python"])
+        first = await uncached.get_posts(PostsQuery(tag="python", limit=2))
+        second = await uncached.get_posts(
+            PostsQuery(tag="python", limit=2, cursor=first.next_cursor)
+        )
+        other = await uncached.get_posts(PostsQuery(tag="web", limit=2))
+
+        assert (first.total, second.total, other.total) == (5, 5, 0)
+        assert [where.tag for where in counts] == ["python", "web"]
+
+    async def test_without_a_shared_cache_a_total_lags_writes_by_its_ttl_at_most(
+        self,
+        uncached: PostQueryService,
+        commands: PostCommandService,
+        ticking: Ticking,
+    ) -> None:
+        await _post(commands)
+        assert (await uncached.get_posts(PostsQuery())).total == 1
+        await _post(commands)
+        assert (await uncached.get_posts(PostsQuery())).total == 1
+
+        ticking.now += COUNT_TTL_SECONDS * 1.1  # past the TTL and its jitter
+
+        assert (await uncached.get_posts(PostsQuery())).total == 2
+
+    async def test_with_the_shared_cache_a_write_recounts_at_once(
+        self,
+        database: FakeDatabase,
+        results: ResultCache,
+        commands: PostCommandService,
+        counts: list[PostsFilter],
+    ) -> None:
+        queries = PostQueryService(
+            lambda: FakeReadUnitOfWork(database), result_cache=None, count_cache=results
+        )
+        await _post(commands, tags=["python"])
+        assert (await queries.get_posts(PostsQuery(tag="python"))).total == 1
+        assert (await queries.get_posts(PostsQuery(tag="python", limit=5))).total == 1
+        await _post(commands, tags=["python"])
+
+        assert (await queries.get_posts(PostsQuery(tag="python"))).total == 2
+        assert len(counts) == 2
+
+    async def test_the_author_of_a_write_counts_afresh(
+        self,
+        uncached: PostQueryService,
+        commands: PostCommandService,
+        results: ResultCache,
+    ) -> None:
+        consistency = ReadYourWrites(results.cache, prefix="test", window_seconds=5)
+        await _post(commands)
+        assert (await uncached.get_posts(PostsQuery())).total == 1
+        await _post(commands)
+        await consistency.wrote("ada")
+
+        start_request()
+        act_as("ada")
+        await consistency.begin_read("ada")
+        assert (await uncached.get_posts(PostsQuery())).total == 2
+        start_request()
+        assert (await uncached.get_posts(PostsQuery())).total == 1
