@@ -36,6 +36,35 @@ class TestHandledEvents:
         async with storage.write_uow() as uow:
             assert await uow.handled_events.claim("stats", "e1")
 
+    async def test_many_are_claimed_at_once_leaving_out_those_handled(
+        self, storage: Storage
+    ) -> None:
+        async with storage.write_uow() as uow:
+            await uow.handled_events.claim("stats", "e2")
+            await uow.commit()
+        async with storage.write_uow() as uow:
+            claimed = await uow.handled_events.claim_many("stats", ["e3", "e2", "e1", "e3"])
+            mail = await uow.handled_events.claim_many("mail", ["e2"])
+            await uow.commit()
+        async with storage.write_uow() as uow:
+            again = await uow.handled_events.claim_many("stats", ["e1", "e4"])
+            nothing = await uow.handled_events.claim_many("stats", [])
+            recorded = await uow.handled_events.contains("stats", "e3")
+
+        assert (claimed, mail, again, nothing, recorded) == (
+            ["e3", "e1"],
+            ["e2"],
+            ["e4"],
+            [],
+            True,
+        )
+
+    async def test_rolled_back_claims_can_be_made_again(self, storage: Storage) -> None:
+        async with storage.write_uow() as uow:
+            assert await uow.handled_events.claim_many("stats", ["e1", "e2"]) == ["e1", "e2"]
+        async with storage.write_uow() as uow:
+            assert await uow.handled_events.claim_many("stats", ["e2", "e1"]) == ["e2", "e1"]
+
 
 class TestUserStats:
     async def test_saved_stats_are_read_back_and_replaced(self, storage: Storage) -> None:

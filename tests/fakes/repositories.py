@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -101,6 +101,13 @@ class FakeHandledEvents(_Tracked):
     async def contains(self, consumer: str, event_id: str) -> bool:
         tables = await self._begin()
         return f"{consumer}/{event_id}" in tables.handled_events
+
+    async def claim_many(self, consumer: str, event_ids: Sequence[str]) -> list[str]:
+        return [
+            event_id
+            for event_id in dict.fromkeys(event_ids)
+            if await self.claim(consumer, event_id)
+        ]
 
     async def claim(self, consumer: str, event_id: str) -> bool:
         tables = await self._begin()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -21,8 +22,9 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[DomainEvent] = []
 
-    async def publish(self, event: DomainEvent) -> None:
-        self.events.append(event)
+    async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
+        self.events.extend(events)
+        return [event.event_id for event in events]
 
 
 class Clock:
@@ -105,10 +107,14 @@ class Refusing(Recorder):
         super().__init__()
         self.refused_user = refused_user
 
-    async def publish(self, event: DomainEvent) -> None:
-        if isinstance(event, UserRegistered) and event.user_id == self.refused_user:
-            raise ConnectionError("mail server refuses this address")
-        await super().publish(event)
+    async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
+        return await super().publish(
+            [
+                event
+                for event in events
+                if not (isinstance(event, UserRegistered) and event.user_id == self.refused_user)
+            ]
+        )
 
 
 class TestFailures:
@@ -152,8 +158,9 @@ class TestFailures:
         self, fresh_database: ScratchDatabase
     ) -> None:
         class Hanging(Recorder):
-            async def publish(self, event: DomainEvent) -> None:
+            async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
                 await asyncio.sleep(3600)
+                return []
 
         relay = OutboxRelay(fresh_database.engine, Hanging(), sweep_after_seconds=5, clock=Clock())
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
@@ -165,3 +172,62 @@ class TestFailures:
         await asyncio.wait_for(relay.drain(timeout_seconds=0.2), timeout=5)
 
         assert [sent_at for _, _, sent_at in await _rows(fresh_database)] == [None]
+
+
+class Gated(Recorder):
+    """Holds its first publication until released, recording each batch it gets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+        self.release = asyncio.Event()
+
+    async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
+        self.batches.append([event.event_id for event in events])
+        await self.release.wait()
+        return await super().publish(events)
+
+
+class TestBatching:
+    async def test_commits_made_while_the_relay_is_busy_go_out_in_one_batch(
+        self, fresh_database: ScratchDatabase
+    ) -> None:
+        publisher, clock = Gated(), Clock()
+        relay = OutboxRelay(fresh_database.engine, publisher, sweep_after_seconds=5, clock=clock)
+        sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
+        effects = CommitEffects(None, None, relay)
+        for n in range(4):
+            async with SqlWriteUnitOfWork(sessions, effects) as uow:
+                await uow.users.add(a_user(f"user{n}@example.com"))
+                await uow.commit()
+            await asyncio.sleep(0.05)  # the first batch is out before the next commits
+
+        publisher.release.set()
+        await relay.drain()
+
+        ids = sorted(event_id for event_id, _, _ in await _rows(fresh_database))
+        assert [len(batch) for batch in publisher.batches] == [1, 3]
+        assert sorted(event_id for batch in publisher.batches for event_id in batch) == ids
+        assert [sent_at for _, _, sent_at in await _rows(fresh_database)] == [clock.now] * 4
+
+    async def test_a_row_of_an_unknown_type_stays_unsent_without_holding_back_the_rest(
+        self, fresh_database: ScratchDatabase
+    ) -> None:
+        recorder, clock = Recorder(), Clock()
+        sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
+        async with SqlWriteUnitOfWork(sessions) as uow:
+            await uow.users.add(a_user(at=T0))
+            await uow.commit()
+        async with fresh_database.engine.begin() as connection:
+            await connection.execute(
+                outbox.insert().values(
+                    id="0000-unknown", type="Retired", payload="{}", occurred_at=T0
+                )
+            )
+        relay = OutboxRelay(fresh_database.engine, recorder, sweep_after_seconds=5, clock=clock)
+
+        assert await relay.sweep() == 1
+
+        unsent = [event_id for event_id, _, sent_at in await _rows(fresh_database) if not sent_at]
+        assert unsent == ["0000-unknown"]
+        assert [type(event).__name__ for event in recorder.events] == ["UserRegistered"]

@@ -1,11 +1,14 @@
 """The user stats read model, projected from post events.
 
-Each event makes the projection recount the author's current posts, under a lock on the
-author's stats row, so the result does not depend on the order or number of deliveries; the handled
-event id is recorded in the same transaction, so a redelivery changes nothing.
+The projection recounts each author's current posts under a lock on the author's stats
+row, so the result does not depend on the order or number of deliveries. Events that
+arrive together are handled in one transaction, each author recounted once. Handled
+event ids are recorded in the same transaction, so a redelivery changes nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from app.application import cache_tags
 from app.application.handlers import CommandService, command_handler
@@ -16,14 +19,20 @@ CONSUMER = "user_stats"
 
 class UserStatsProjection(CommandService):
     @command_handler
-    async def on_post_event(self, event: PostCreated | PostDeleted) -> bool:
-        """Bring the author's stats up to date; False when the event was handled before."""
-        if not await self.uow.handled_events.claim(CONSUMER, event.event_id):
-            return False
-        await self.uow.user_stats.lock(event.author_id)
-        post_count, last_post_at = await self.uow.posts.author_stats(event.author_id)
-        await self.uow.user_stats.save(
-            event.author_id, post_count=post_count, last_post_at=last_post_at
+    async def on_post_events(self, events: Sequence[PostCreated | PostDeleted]) -> int:
+        """Bring the authors' stats up to date; how many events were new."""
+        authors = sorted({event.author_id for event in events})
+        for author_id in authors:  # one lock order everywhere: no deadlock between batches
+            await self.uow.user_stats.lock(author_id)
+        new = set(
+            await self.uow.handled_events.claim_many(CONSUMER, [event.event_id for event in events])
         )
-        self.uow.touch(cache_tags.user_stats(event.author_id))
-        return True
+        for author_id in authors:
+            if not any(e.event_id in new and e.author_id == author_id for e in events):
+                continue
+            post_count, last_post_at = await self.uow.posts.author_stats(author_id)
+            await self.uow.user_stats.save(
+                author_id, post_count=post_count, last_post_at=last_post_at
+            )
+            self.uow.touch(cache_tags.user_stats(author_id))
+        return len(new)

@@ -15,8 +15,13 @@ class OutboxKick(Protocol):
 
 
 class EventPublisher(Protocol):
-    async def publish(self, event: DomainEvent) -> None:
-        """Hand the event to its consumers; an event published twice must be harmless."""
+    async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
+        """Hand the events to their consumers; the ids of those handed over.
+
+        An event that cannot be handed over is left out (and logged) without holding
+        back the others: it stays in the outbox for later. Publishing an event twice
+        must be harmless.
+        """
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -59,6 +60,15 @@ class HandledEvents(Protocol):
         """Record that the consumer handles the event: True the first time, then False.
 
         Recorded in the consumer's transaction: rolled back with its effect.
+        """
+        ...
+
+    async def claim_many(self, consumer: str, event_ids: Sequence[str]) -> list[str]:
+        """Record the events the consumer has not handled yet; those ids, in the given
+        order, each once.
+
+        In the consumer's transaction, like `claim`. Callers hold a lock covering the
+        events (two transactions claiming one event at once may fail instead).
         """
         ...
 

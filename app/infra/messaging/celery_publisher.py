@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from celery import Celery
@@ -12,6 +14,7 @@ from app.infra.messaging.celery_app import HANDLE_EVENT
 from app.infra.messaging.event_codec import encode
 
 CONFIRM_TIMEOUT_SECONDS = 5
+logger = logging.getLogger(__name__)
 
 
 class CeleryPublisher:
@@ -23,11 +26,24 @@ class CeleryPublisher:
         self._celery = celery
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="publish")
 
-    async def publish(self, event: DomainEvent) -> None:
-        kind, payload = encode(event)
-        await asyncio.get_running_loop().run_in_executor(
-            self._threads, self._send, event.event_id, kind, payload
-        )
+    async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
+        """One task per event, each confirmed by the broker before the next is sent."""
+        loop = asyncio.get_running_loop()
+        sent: list[str] = []
+        for event in events:
+            kind, payload = encode(event)
+            try:
+                await loop.run_in_executor(self._threads, self._send, event.event_id, kind, payload)
+            except Exception:
+                logger.warning(
+                    "event %s (%s) not published; it stays in the outbox",
+                    event.event_id,
+                    kind,
+                    exc_info=True,
+                )
+                continue
+            sent.append(event.event_id)
+        return sent
 
     def _send(self, event_id: str, kind: str, payload: str) -> None:
         self._celery.send_task(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.application.consumers.dispatcher import EventDispatcher
 from app.domain.events import DomainEvent
 
@@ -10,5 +12,5 @@ class InProcessPublisher:
     def __init__(self, dispatcher: EventDispatcher) -> None:
         self._dispatcher = dispatcher
 
-    async def publish(self, event: DomainEvent) -> None:
-        await self._dispatcher.dispatch(event)
+    async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
+        return await self._dispatcher.dispatch_many(events)

@@ -1,18 +1,22 @@
 """The outbox relay: publishes committed events and marks them sent.
 
 After each commit the unit of work kicks the relay with the ids it wrote; the relay
-publishes them in a background task, so the response does not wait. A periodic sweep
-publishes whatever is still unsent after a while (a crash or a broker outage between
-commit and publish), so no committed event is lost. A row is marked sent only once the
-publisher has it (the broker confirmed it, or the in-process consumers handled it); a
-row that fails stays unsent and does not hold back the rows after it. After a failure,
-commits leave publishing to the sweep for a few seconds, so a broker outage never piles
-up work behind requests. Publishing twice is harmless: consumers are idempotent.
+publishes them in a background task, so the response does not wait. Kicks that arrive
+while it is busy queue up and go out together in its next batch: one read, one
+publication of the batch and one update marking it sent, however many commits fed it.
+A periodic sweep publishes whatever is still unsent after a while (a crash or a broker
+outage between commit and publish), so no committed event is lost. A row is marked sent
+only once the publisher has it (the broker confirmed it, or the in-process consumers
+handled it); a row that fails stays unsent and does not hold back the others. After a
+failure, commits leave publishing to the sweep for a few seconds, so a broker outage
+never piles up work behind requests. Publishing twice is harmless: consumers are
+idempotent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -48,23 +52,31 @@ class OutboxRelay:
         self._sweep_after = timedelta(seconds=sweep_after_seconds)
         self._clock = clock
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._queued: dict[str, None] = {}
+        self._runner: asyncio.Task[None] | None = None
         self._paused_until = datetime.min.replace(tzinfo=UTC)
 
     def kick(self, event_ids: Sequence[str]) -> None:
         if self._clock() < self._paused_until:
             return  # publishing failed a moment ago: the sweep will send these
-        task = asyncio.get_running_loop().create_task(self._publish_ids(list(event_ids)))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._queued.update(dict.fromkeys(event_ids))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.get_running_loop().create_task(self._publish_queued())
+            self._tasks.add(self._runner)
+            self._runner.add_done_callback(self._tasks.discard)
 
-    async def _publish_ids(self, event_ids: list[str]) -> None:
-        query = select(outbox.c.id, outbox.c.type, outbox.c.payload).where(
-            outbox.c.id.in_(event_ids), outbox.c.sent_at.is_(None)
-        )
-        try:
-            await self._send(query)
-        except Exception:
-            logger.warning("events not published yet; the sweep will send them", exc_info=True)
+    async def _publish_queued(self) -> None:
+        while self._queued:
+            batch = list(itertools.islice(self._queued, SWEEP_BATCH))
+            for event_id in batch:
+                del self._queued[event_id]
+            query = select(outbox.c.id, outbox.c.type, outbox.c.payload).where(
+                outbox.c.id.in_(batch), outbox.c.sent_at.is_(None)
+            )
+            try:
+                await self._send(query)
+            except Exception:
+                logger.warning("events not published yet; the sweep will send them", exc_info=True)
 
     async def sweep(self) -> int:
         """Publish events left unsent for longer than the sweep delay; how many were sent."""
@@ -78,31 +90,30 @@ class OutboxRelay:
         return await self._send(query)
 
     async def _send(self, query: Any) -> int:
-        """Publish each row on its own: one that fails does not hold back the others."""
+        """Publish the rows and mark those handed over as sent; one that fails stays
+        unsent without holding back the others."""
         async with self._engine.connect() as connection:
             await connection.execution_options(**{READS_ONLY_OPTION: True})
             rows = (await connection.execute(query)).all()
-        sent = 0
+        events = []
         for row in rows:
             try:
-                await self._publisher.publish(decode(row.type, row.payload))
-            except Exception:
-                self._paused_until = self._clock() + PAUSE_AFTER_FAILURE
-                logger.warning(
-                    "event %s (%s) not published; it stays in the outbox for the sweep",
-                    row.id,
-                    row.type,
-                    exc_info=True,
-                )
-                continue
+                events.append(decode(row.type, row.payload))
+            except ValueError:
+                logger.error("event %s of unknown type %r stays in the outbox", row.id, row.type)
+        if not events:
+            return 0
+        sent = await self._publisher.publish(events)
+        if len(sent) < len(rows):
+            self._paused_until = self._clock() + PAUSE_AFTER_FAILURE
+        if sent:
             async with self._engine.begin() as connection:
                 await connection.execute(
                     update(outbox)
-                    .where(outbox.c.id == row.id, outbox.c.sent_at.is_(None))
+                    .where(outbox.c.id.in_(sent), outbox.c.sent_at.is_(None))
                     .values(sent_at=self._clock())
                 )
-            sent += 1
-        return sent
+        return len(sent)
 
     async def mark_unsent(self, event_id: str) -> None:
         """Put a published event back in the outbox: its consumers gave up on it for now."""

@@ -38,6 +38,20 @@ class SqlHandledEvents:
         )
         return (await self._session.execute(query)).first() is not None
 
+    async def claim_many(self, consumer: str, event_ids: Sequence[str]) -> list[str]:
+        wanted = list(dict.fromkeys(event_ids))
+        if not wanted:
+            return []
+        query = select(handled_events.c.event_id).where(
+            handled_events.c.consumer == consumer, handled_events.c.event_id.in_(wanted)
+        )
+        seen = set((await self._session.execute(query)).scalars())
+        new = [event_id for event_id in wanted if event_id not in seen]
+        if new:
+            rows = [{"consumer": consumer, "event_id": event_id} for event_id in new]
+            await self._session.execute(insert(handled_events), rows)
+        return new
+
     async def claim(self, consumer: str, event_id: str) -> bool:
         try:
             async with self._session.begin_nested():

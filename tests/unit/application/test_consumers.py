@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.application.commands.posts import PostCommand, PostCommandService, PostPatch
+from app.application.consumers.dispatcher import EventDispatcher
 from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
 from app.domain.events import PostCreated, PostDeleted, UserRegistered
 from app.domain.users import User
+from tests.fakes.repositories import FakePostRepository
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeWriteUnitOfWork
 from tests.unit.clock import T0, FakeClock
@@ -78,9 +82,12 @@ class TestUserStatsProjection:
         first = await posts.create_post(PostCommand(title="a", body="b"), author_id="ada")
         created = PostCreated(occurred_at=T0, post_id=first.id, author_id="ada")
 
-        handled = [await projection.on_post_event(created), await projection.on_post_event(created)]
+        handled = [
+            await projection.on_post_events([created]),
+            await projection.on_post_events([created]),
+        ]
 
-        assert handled == [True, False]
+        assert handled == [1, 0]
         stats = database.tables.user_stats["ada"]
         assert (stats.post_count, stats.last_post_at) == (1, first.created_at)
 
@@ -92,12 +99,109 @@ class TestUserStatsProjection:
         newer = await posts.create_post(PostCommand(title="b", body="b"), author_id="ada")
         await posts.delete_post(newer.id, user_id="ada")
 
-        await projection.on_post_event(
-            PostDeleted(occurred_at=T0, post_id=newer.id, author_id="ada")
+        await projection.on_post_events(
+            [PostDeleted(occurred_at=T0, post_id=newer.id, author_id="ada")]
         )
 
         stats = database.tables.user_stats["ada"]
         assert (stats.post_count, stats.last_post_at) == (1, older.created_at)
+
+    async def test_a_batch_is_one_transaction_recounting_each_author_once(
+        self, posts: PostCommandService, database: FakeDatabase, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        bob = User(id="bob", email="bob@x.io", display_name="Bob", password_hash="h", created_at=T0)
+        database.tables.users[bob.id] = bob
+        created = [
+            await posts.create_post(PostCommand(title=str(n), body="b"), author_id=author)
+            for n, author in enumerate(["ada", "bob", "ada", "ada"])
+        ]
+        events = [
+            PostCreated(occurred_at=T0, post_id=post.id, author_id=post.author_id)
+            for post in created
+        ]
+        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database))
+        await projection.on_post_events(events[:1])  # delivered before: only ada's first
+        recounted = _count_calls(monkeypatch)
+        commits = database.commits
+
+        new = await projection.on_post_events(events)
+
+        assert new == 3
+        assert database.commits == commits + 1
+        assert sorted(recounted) == ["ada", "bob"]
+        counts = {
+            author: database.tables.user_stats[author].post_count for author in ("ada", "bob")
+        }
+        assert counts == {"ada": 3, "bob": 1}
+
+    async def test_an_author_whose_events_were_all_handled_is_not_recounted(
+        self, posts: PostCommandService, database: FakeDatabase, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        post = await posts.create_post(PostCommand(title="a", body="b"), author_id="ada")
+        event = PostCreated(occurred_at=T0, post_id=post.id, author_id="ada")
+        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database))
+        await projection.on_post_events([event])
+        recounted = _count_calls(monkeypatch)
+
+        assert await projection.on_post_events([event, event]) == 0
+        assert recounted == []
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The authors whose posts get counted from now on."""
+    calls: list[str] = []
+    real = FakePostRepository.author_stats
+
+    async def author_stats(repository: FakePostRepository, author_id: str) -> Any:
+        calls.append(author_id)
+        return await real(repository, author_id)
+
+    monkeypatch.setattr(FakePostRepository, "author_stats", author_stats)
+    return calls
+
+
+class TestDispatcher:
+    async def test_a_batch_reports_what_was_handled_leaving_failures_out(
+        self, posts: PostCommandService, database: FakeDatabase
+    ) -> None:
+        post = await posts.create_post(PostCommand(title="a", body="b"), author_id="ada")
+        created = PostCreated(occurred_at=T0, post_id=post.id, author_id="ada")
+        welcome = [
+            UserRegistered(occurred_at=T0, user_id=f"u{n}", email=f"u{n}@x.io", display_name="U")
+            for n in range(2)
+        ]
+        mailer = RecordingMailer(fail_first=1)
+        dispatcher = EventDispatcher(
+            UserStatsProjection(lambda: FakeWriteUnitOfWork(database)),
+            WelcomeMail(lambda: FakeWriteUnitOfWork(database), mailer),
+        )
+
+        handled = await dispatcher.dispatch_many([welcome[0], created, welcome[1]])
+
+        assert handled == [created.event_id, welcome[1].event_id]
+        assert mailer.sent == [("u1@x.io", "Welcome")]
+        assert database.tables.user_stats["ada"].post_count == 1
+
+    async def test_a_failing_projection_leaves_every_post_event_of_the_batch_out(
+        self, posts: PostCommandService, database: FakeDatabase
+    ) -> None:
+        post = await posts.create_post(PostCommand(title="a", body="b"), author_id="ada")
+        events = [
+            PostCreated(occurred_at=T0, post_id=post.id, author_id="ada"),
+            UserRegistered(occurred_at=T0, user_id="u", email="u@x.io", display_name="U"),
+        ]
+
+        class Broken(UserStatsProjection):
+            async def on_post_events(self, events: Any) -> int:
+                raise ConnectionError("database gone")
+
+        dispatcher = EventDispatcher(
+            Broken(lambda: FakeWriteUnitOfWork(database)),
+            WelcomeMail(lambda: FakeWriteUnitOfWork(database), RecordingMailer()),
+        )
+
+        assert await dispatcher.dispatch_many(events) == [events[1].event_id]
+        assert "ada" not in database.tables.user_stats
 
 
 class TestWelcomeMail:
