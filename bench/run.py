@@ -3,7 +3,8 @@
 `python -m bench.run` from the project's root (or `make bench`). It seeds first (see
 `bench.seed`), then, scenario by scenario, starts the servers the scenario needs (one
 uvicorn worker each, pinned to core 0), loads them with `wrk` pinned to core 1, and stops
-them. Knobs: BENCH_POSTS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_DB, BENCH_WARMUP.
+them. Knobs: BENCH_POSTS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_DB, BENCH_WARMUP,
+BENCH_ONLY.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ class Config:
     rounds: int
     seconds: int
     warmup: int
+    only: tuple[str, ...] = ()
+
+    def wants(self, scenario: str) -> bool:
+        return not self.only or scenario in self.only
 
     @classmethod
     def from_env(cls) -> Config:
@@ -100,6 +105,9 @@ class Config:
             rounds=max(1, env_int("BENCH_ROUNDS", 3)),
             seconds=max(1, env_int("BENCH_SECONDS", 8)),
             warmup=max(0, env_int("BENCH_WARMUP", 1)),
+            only=tuple(
+                name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
+            ),
         )
 
 
@@ -975,12 +983,15 @@ def main() -> int:
             servers = Servers(_specs(config, data), work)
             bench = Bench(config, data, servers, work)
             for scenario in scenarios(data):
+                if not config.wants(scenario.name):
+                    continue
                 bench.run(scenario)
                 if scenario.name == "list_pages":
                     bench.check_deep_page()
                 if scenario.name == "tag_total":
                     bench.count_selects()
-            bench.run_login()
+            if config.wants("login"):
+                bench.run_login()
         except KeyboardInterrupt:
             print("\ninterrupted: stopping servers", flush=True)
             shutil.rmtree(work, ignore_errors=True)

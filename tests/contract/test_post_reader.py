@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
 from app.application.ports.units_of_work import ReadUnitOfWork
 from app.domain.posts import Post
 from app.domain.users import User
-from tests.contract.builders import a_post, a_user, saved
+from tests.contract.builders import T0, a_post, a_user, saved
 from tests.contract.conftest import Storage
 
 
@@ -68,6 +69,29 @@ class TestPostReader:
             total = await reader.posts.count(where)
         assert [view.id for view in page] == [posts[0].id, posts[1].id]
         assert total == 2
+
+    async def test_a_tag_count_follows_retagging_and_deletes(self, storage: Storage) -> None:
+        _, _, posts = await _library(storage)
+        async with storage.write_uow() as uow:
+            retagged = await uow.posts.get(posts[0].id)
+            gone = await uow.posts.get(posts[2].id)
+            assert retagged is not None
+            assert gone is not None
+            retagged.edit(now=T0 + timedelta(hours=1), tags=["rust"])
+            await uow.posts.update(retagged, previous_version=1)
+            gone.delete(now=T0 + timedelta(hours=1))
+            await uow.posts.delete(gone)
+            await uow.commit()
+
+        async with storage.read_uow() as reader:
+            counts = {
+                tag: await reader.posts.count(PostsFilter(tag=tag))
+                for tag in ("python", "rust", "ops", "none")
+            }
+            listed = await _all_pages(reader, PostsFilter(tag="python"), "desc", 10)
+
+        assert counts == {"python": 1, "rust": 2, "ops": 0, "none": 0}
+        assert [view.id for view in listed] == [posts[1].id]
 
     async def test_title_search_ignores_case(self, storage: Storage) -> None:
         _, _, posts = await _library(storage)

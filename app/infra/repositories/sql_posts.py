@@ -184,7 +184,12 @@ class SqlPostReader:
 
     async def count(self, where: PostsFilter) -> int:
         connection = await self._connection()
-        query = _filtered(select(func.count()).select_from(posts), where)
+        if where.tag is not None and where.author_id is None and where.title_contains is None:
+            # A tag alone is counted on its index: every tag row belongs to a live post
+            # (deleted with it), and the join to posts would read each matching post.
+            query = select(func.count()).select_from(post_tags).where(post_tags.c.tag == where.tag)
+        else:
+            query = _filtered(select(func.count()).select_from(posts), where)
         return int((await connection.execute(query)).scalar_one())
 
     async def page(
