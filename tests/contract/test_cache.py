@@ -68,6 +68,17 @@ class TestCache:
 
         assert await cache.get_many([key + ":a", key + ":b"]) == [b"2", b"1"]
 
+    async def test_counters_expire_after_their_ttl(self, cache: Cache, key: str) -> None:
+        await cache.increment_many([key + ":a", key + ":b"], 1)
+        await asyncio.sleep(1.3)
+
+        assert await cache.get_many([key + ":a", key + ":b"]) == [None, None]
+
+    async def test_empty_calls_do_nothing(self, cache: Cache) -> None:
+        await cache.increment_many([], 10)
+
+        assert await cache.get_many([]) == []
+
     async def test_a_later_set_replaces_the_value(self, cache: Cache, key: str) -> None:
         await cache.set(key, b"first", 10)
         await cache.set(key, b"second", 10)

@@ -7,12 +7,25 @@ from datetime import timedelta
 import pytest
 
 from app.application.ports.readers import PostsFilter
-from app.domain.errors import PreconditionFailed
+from app.domain.errors import NotFound, PreconditionFailed
 from tests.contract.builders import T0, a_post, a_user, saved
 from tests.contract.conftest import Storage
 
 
 class TestPostRepository:
+    async def test_a_post_by_an_unknown_author_is_refused(self, storage: Storage) -> None:
+        ghost = a_user("ghost@example.com")
+        await saved(storage.write_uow(), a_user("ada@example.com"))
+
+        with pytest.raises(NotFound):
+            async with storage.write_uow() as uow:
+                await uow.posts.add(a_post(ghost, tags=["python"]))
+                await uow.commit()
+
+        async with storage.read_uow() as reader:
+            assert await reader.posts.count(PostsFilter()) == 0
+            assert await reader.posts.count(PostsFilter(tag="python")) == 0
+
     async def test_a_stored_post_comes_back_whole(self, storage: Storage) -> None:
         author = a_user()
         post = a_post(author, tags=["zeta", "alpha", "mid-1"])

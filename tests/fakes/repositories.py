@@ -14,7 +14,7 @@ from app.application.ports.readers import (
     UserStatsView,
     UserView,
 )
-from app.domain.errors import Conflict, PreconditionFailed
+from app.domain.errors import Conflict, NotFound, PreconditionFailed
 from app.domain.events import RecordsEvents
 from app.domain.posts import Post
 from app.domain.users import User, email_key
@@ -66,6 +66,8 @@ class FakePostRepository(_Tracked):
     async def add(self, post: Post) -> None:
         self._track(post)
         tables = await self._begin()
+        if post.author_id not in tables.users:
+            raise NotFound(f"user {post.author_id} does not exist")
         tables.posts[post.id] = copy.deepcopy(post)
         self._touch("posts", post.id)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from app.application.ports.readers import UserStatsView
 from app.domain.events import DomainEvent
@@ -50,6 +50,20 @@ class FakeDatabase:
     read_scopes_opened: int = 0
     reads: int = 0
     writer_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def with_users(cls, *user_ids: str) -> FakeDatabase:
+        """A database holding bare users with these ids (authors for posts)."""
+        database = cls()
+        for user_id in user_ids:
+            database.tables.users[user_id] = User(
+                id=user_id,
+                email=f"{user_id}@example.com",
+                display_name=user_id,
+                password_hash="hash",
+                created_at=datetime(2024, 1, 1, tzinfo=UTC),
+            )
+        return database
 
     def snapshot(self) -> FakeTables:
         return copy.deepcopy(self.tables)

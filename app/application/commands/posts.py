@@ -73,8 +73,6 @@ class PostCommandService(CommandService):
 
     @command_handler
     async def create_post(self, command: PostCommand, *, author_id: str) -> Post:
-        if await self.uow.users.get(author_id) is None:
-            raise Unauthorized("the signed-in user no longer exists")
         post = Post.create(
             title=command.title,
             body=command.body,
@@ -82,7 +80,10 @@ class PostCommandService(CommandService):
             author_id=author_id,
             now=self._clock(),
         )
-        await self.uow.posts.add(post)
+        try:
+            await self.uow.posts.add(post)  # checks the author in the same statement
+        except NotFound:
+            raise Unauthorized("the signed-in user no longer exists") from None
         self.uow.touch(*cache_tags.post_change(post.id, post.author_id, post.tags))
         return post
 

@@ -23,7 +23,9 @@ class UserRepository(Protocol):
 
 
 class PostRepository(Protocol):
-    async def add(self, post: Post) -> None: ...
+    async def add(self, post: Post) -> None:
+        """Stage a new post; raises NotFound if its author does not exist."""
+        ...
 
     async def get(self, post_id: str) -> Post | None: ...
 

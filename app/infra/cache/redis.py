@@ -1,32 +1,43 @@
-"""The Redis cache (redis.asyncio): one pipelined round trip per call, no cross-slot command."""
+"""The Redis cache (redis.asyncio): every call is one command and one round trip.
+
+The keys of one call may live in different hash slots: this is for a single Redis
+server (or a primary with replicas), not Redis Cluster.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from redis.asyncio import Redis
+
+# Each key counts up by one and lives for ARGV[1] seconds more; one script, one round trip.
+_INCREMENT_ALL = """
+for _, key in ipairs(KEYS) do
+  redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[1])
+end
+return #KEYS
+"""
 
 
 class RedisCache:
     def __init__(self, client: Redis) -> None:
         self._client = client
+        self._increment_all = client.register_script(_INCREMENT_ALL)
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.get(key)
-            values: list[bytes | None] = await pipe.execute()
-        return values
+        if not keys:
+            return []
+        # Bytes: the client is built without decode_responses.
+        return cast("list[bytes | None]", await self._client.mget(keys))
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self._client.set(key, value, px=max(1, int(ttl_seconds * 1000)))
 
     async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.incr(key)
-                pipe.expire(key, max(1, int(ttl_seconds)))
-            await pipe.execute()
+        if keys:
+            await self._increment_all(keys=list(keys), args=[max(1, int(ttl_seconds))])
 
 
 def redis_url(value: str) -> str:

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
-from app.domain.errors import PreconditionFailed
+from app.domain.errors import NotFound, PreconditionFailed
 from app.domain.events import RecordsEvents
 from app.domain.posts import Post
 from app.infra.db.tables import post_tags, posts
@@ -75,19 +76,23 @@ class SqlPostRepository:
 
     async def add(self, post: Post) -> None:
         self._track(post)
-        await self._session.execute(
-            insert(posts).values(
-                id=post.id,
-                title=post.title,
-                title_lower=post.title.lower(),
-                body=post.body,
-                tags=",".join(post.tags),
-                author_id=post.author_id,
-                created_at=post.created_at,
-                updated_at=post.updated_at,
-                version=post.version,
+        try:
+            await self._session.execute(
+                insert(posts).values(
+                    id=post.id,
+                    title=post.title,
+                    title_lower=post.title.lower(),
+                    body=post.body,
+                    tags=",".join(post.tags),
+                    author_id=post.author_id,
+                    created_at=post.created_at,
+                    updated_at=post.updated_at,
+                    version=post.version,
+                )
             )
-        )
+        except IntegrityError as error:
+            # The foreign key checks the author atomically with the insert.
+            raise NotFound(f"user {post.author_id} does not exist") from error
         await self._insert_tags(post)
 
     async def get(self, post_id: str) -> Post | None:

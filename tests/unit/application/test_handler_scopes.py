@@ -62,7 +62,7 @@ class Imports(CommandService):
 
 class TestChildTasks:
     async def test_handlers_in_child_tasks_open_scopes_of_their_own(self) -> None:
-        database = FakeDatabase()
+        database = FakeDatabase.with_users("ada")
         posts = [a_post(f"p{n}") for n in range(3)]
 
         await Imports(database).add_in_child_tasks(*posts)
@@ -84,14 +84,14 @@ class TestChildTasks:
 
                 await asyncio.create_task(child())
 
-        await Parent(FakeDatabase()).peek_from_a_child()
+        await Parent(FakeDatabase.with_users("ada")).peek_from_a_child()
 
         assert len(errors) == 1
 
 
 class TestSpoiledScope:
     async def test_a_swallowed_nested_failure_commits_nothing(self) -> None:
-        database = FakeDatabase()
+        database = FakeDatabase.with_users("ada")
 
         with pytest.raises(SpoiledUnitOfWork):
             await Imports(database).add_and_swallow_a_refusal(a_post("kept"), a_post("refused"))
@@ -102,7 +102,7 @@ class TestSpoiledScope:
 
 class TestContention:
     async def test_a_contended_command_runs_again_and_commits_once(self) -> None:
-        database = FakeDatabase()
+        database = FakeDatabase.with_users("ada")
         service = Imports(database, contended_attempts=COMMAND_ATTEMPTS - 1)
         post = a_post("eventually")
 
@@ -113,7 +113,7 @@ class TestContention:
         assert database.commits == 1
 
     async def test_contention_on_every_attempt_gives_up(self) -> None:
-        database = FakeDatabase()
+        database = FakeDatabase.with_users("ada")
         service = Imports(database, contended_attempts=COMMAND_ATTEMPTS)
 
         with pytest.raises(Contention):

@@ -68,6 +68,11 @@ class Reads(QueryService):
 
 
 @pytest.fixture
+def database() -> FakeDatabase:
+    return FakeDatabase.with_users("ada")
+
+
+@pytest.fixture
 def posts(database: FakeDatabase) -> Posts:
     return Posts(database)
 
