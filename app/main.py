@@ -20,7 +20,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     handler.addFilter(RequestIdLogFilter())
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.basicConfig(level=container.settings().log_level, handlers=[handler])
-    return build_api(container)
+    return build_api(container, opentelemetry=container.settings().opentelemetry)
 
 
 app = create_app()

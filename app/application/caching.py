@@ -61,9 +61,11 @@ def _canonical(value: Any) -> Any:
 
 def arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """Equal for equal arguments, different for different ones."""
-    canonical = json.dumps(
-        [_canonical(list(args)), _canonical(kwargs)], sort_keys=True, separators=(",", ":")
-    )
+    if kwargs or not all(type(arg) is str for arg in args):
+        canonical_args: Any = [_canonical(list(args)), _canonical(kwargs)]
+    else:  # plain strings (an id) are their own canonical form: the same digest, sooner
+        canonical_args = [list(args), {}]
+    canonical = json.dumps(canonical_args, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     app_profile: Literal["development", "test", "production"]
     log_level: str
+    opentelemetry: bool
 
     # Secret: a full URL may carry the password.
     database_url: SecretStr

@@ -67,19 +67,21 @@ async def signed_in_reader(
     return user_id
 
 
-async def reader(
-    token: Annotated[str | None, Depends(bearer)],
-    authenticator: TokenChecker,
-    consistency: Consistency,
-) -> None:
-    """On public reads, a valid bearer token (if any) makes its user read their writes."""
-    if token is None:
+async def reader(request: Request) -> None:
+    """On public reads, a valid bearer token (if any) makes its user read their writes.
+
+    The route stays public (no security in its OpenAPI entry), and the lookups are
+    done here directly: this runs on every public read, the hottest path there is.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
         return
+    container = request.app.state.container
     try:
-        user_id = authenticator.user_id(token)
+        user_id = container.authenticator().user_id(token)
     except Unauthorized:
         return
-    await consistency.begin_read(user_id)
+    await container.read_your_writes().begin_read(user_id)
 
 
 CurrentUserId = Annotated[str, Depends(current_user_id)]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from bench.baselines.shared import PATH, PostOut
+from bench.baselines.shared import PATH, TELEMETRY_OFF, PostOut
 
 _WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 _POST = PostOut(
@@ -20,7 +20,7 @@ _POST = PostOut(
     version=1,
 )
 
-app = FastAPI()
+app = FastAPI(telemetry=TELEMETRY_OFF)
 
 
 @app.get(PATH + "/{post_id}", response_model=PostOut)

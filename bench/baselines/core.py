@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, HTTPException
 from sqlalchemy import select
 
-from bench.baselines.shared import COLUMNS, PATH, PostOut, make_engine, posts, to_out
+from bench.baselines.shared import COLUMNS, PATH, TELEMETRY_OFF, PostOut, make_engine, posts, to_out
 
 engine = make_engine()
 
@@ -21,7 +21,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(lifespan=lifespan, telemetry=TELEMETRY_OFF)
 
 
 @app.get(PATH + "/{post_id}", response_model=PostOut)

@@ -14,7 +14,7 @@ import uuid_utils
 from fastapi import FastAPI, status
 from sqlalchemy import insert
 
-from bench.baselines.shared import PATH, PostIn, PostOut, make_engine, posts, setting
+from bench.baselines.shared import PATH, TELEMETRY_OFF, PostIn, PostOut, make_engine, posts, setting
 
 AUTHOR_ID = setting("BENCH_AUTHOR_ID")
 engine = make_engine()
@@ -30,7 +30,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(lifespan=lifespan, telemetry=TELEMETRY_OFF)
 
 
 @app.post(PATH, response_model=PostOut, status_code=status.HTTP_201_CREATED)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.baselines.shared import PATH, Post, PostOut, make_engine, to_out
+from bench.baselines.shared import PATH, TELEMETRY_OFF, Post, PostOut, make_engine, to_out
 
 engine = make_engine()
 sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
@@ -22,7 +22,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(lifespan=lifespan, telemetry=TELEMETRY_OFF)
 
 
 @app.get(PATH + "/{post_id}", response_model=PostOut)

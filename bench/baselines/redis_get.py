@@ -13,7 +13,16 @@ from fastapi import FastAPI, HTTPException
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from bench.baselines.shared import COLUMNS, PATH, PostOut, make_engine, posts, setting, to_out
+from bench.baselines.shared import (
+    COLUMNS,
+    PATH,
+    TELEMETRY_OFF,
+    PostOut,
+    make_engine,
+    posts,
+    setting,
+    to_out,
+)
 
 PREFIX = setting("BENCH_REDIS_PREFIX", "bench")
 redis: Redis = Redis.from_url(setting("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -47,7 +56,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await redis.aclose()
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(lifespan=lifespan, telemetry=TELEMETRY_OFF)
 
 
 @app.get(PATH + "/{post_id}", response_model=PostOut)

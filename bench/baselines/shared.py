@@ -15,6 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 DEFAULT_DB_URL = "mysql+aiomysql://root@127.0.0.1:3306/bench?charset=utf8mb4"
 POOL_SIZE = 10
 PATH = "/api/v1/posts"
+TELEMETRY_OFF: Any = {"tracing": False, "metrics": False, "logs": False}
+"""As the service runs by default (OPENTELEMETRY=false): no per-request provider check."""
 
 
 def setting(name: str, default: str = "") -> str:

@@ -111,6 +111,24 @@ class TestOpenApi:
         assert {"200", "401", "403", "404", "412", "422", "500", "503"} <= put["responses"].keys()
         assert "bearer" in str(document["components"]["securitySchemes"]).lower()
 
+    async def test_conditional_headers_are_documented(self, client: httpx.AsyncClient) -> None:
+        document = (await client.get("/openapi.json")).json()
+
+        operations = document["paths"]["/api/v1/posts/{post_id}"]
+        headers = {
+            method: {
+                p["name"].lower() for p in operations[method]["parameters"] if p["in"] == "header"
+            }
+            for method in ("get", "put", "patch", "delete")
+        }
+        assert headers == {
+            "get": {"if-none-match"},
+            "put": {"if-match"},
+            "patch": {"if-match"},
+            "delete": {"if-match"},
+        }
+        assert "security" not in operations["get"]  # public: a token only adds read-your-writes
+
     async def test_every_error_is_documented_as_a_problem(self, client: httpx.AsyncClient) -> None:
         document = (await client.get("/openapi.json")).json()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import datetime
 
 import pytest
@@ -168,6 +169,13 @@ class TestInvalidation:
             (PostsQuery(limit=6),), {}
         )
         assert arguments_digest(("a",), {}) != arguments_digest((), {"post_id": "a"})
+
+    def test_plain_string_arguments_keep_the_canonical_digest(self) -> None:
+        expected = hashlib.sha256(b'[["a\\"b","c"],{}]').hexdigest()[:32]
+
+        assert arguments_digest(('a"b', "c"), {}) == expected
+        assert arguments_digest(("a", "b"), {}) != arguments_digest(("a,b",), {})
+        assert arguments_digest(("1",), {}) != arguments_digest((1,), {})
 
 
 class Slow(QueryService):
