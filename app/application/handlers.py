@@ -11,7 +11,9 @@ catches the error, nothing is committed. Inside a handler the service reaches st
 through `self.uow`; outside, it cannot.
 
 When the database refuses a transaction because of concurrent work (deadlock, lock
-timeout), the outermost command handler runs the command again, a few times.
+timeout), the outermost command handler runs the command again, a few times. When a
+read finds its pooled connection dead (the database restarted), the outermost query
+handler runs the query once more, on a fresh connection.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from app.application.ports.units_of_work import (
     WriteUnitOfWork,
     WriteUnitOfWorkFactory,
 )
-from app.domain.errors import Contention
+from app.domain.errors import Contention, StaleConnection
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,14 +107,27 @@ def query_handler(
     async def handle(self: Q, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if _joinable(_read_scope.get()) is not None:
             return await method(self, *args, **kwargs)
-        async with self._read_uow_factory() as uow:
-            token = _read_scope.set(_Scope(uow, asyncio.current_task()))
-            try:
-                return await method(self, *args, **kwargs)
-            finally:
-                _read_scope.reset(token)
+        try:
+            return await _in_new_read_scope(method, self, *args, **kwargs)
+        except StaleConnection:
+            return await _in_new_read_scope(method, self, *args, **kwargs)
 
     return handle
+
+
+async def _in_new_read_scope(
+    method: Callable[Concatenate[Q, P], Awaitable[R]],
+    service: Q,
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    async with service._read_uow_factory() as uow:
+        token = _read_scope.set(_Scope(uow, asyncio.current_task()))
+        try:
+            return await method(service, *args, **kwargs)
+        finally:
+            _read_scope.reset(token)
 
 
 def command_handler(

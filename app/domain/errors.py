@@ -49,6 +49,11 @@ class Unavailable(AppError):
     title = "Service Unavailable"
 
 
+class StaleConnection(Unavailable):
+    """A pooled database connection turned out to be dead (the server restarted or
+    dropped it). The pool has been refreshed meanwhile: a read can simply run again."""
+
+
 class Contention(Unavailable):
     """The database refused the work because of concurrent work (deadlock, lock timeout).
 

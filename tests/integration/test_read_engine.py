@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.domain.errors import Unavailable
+from app.application.handlers import QueryService, query_handler
+from app.application.ports.readers import PostView
+from app.domain.errors import StaleConnection, Unavailable
 from app.infra.db.engines import build_engine
 from app.infra.db.tables import users
 from app.infra.db.units_of_work import SqlReadUnitOfWork
@@ -66,3 +68,56 @@ class TestReadEngine:
                     await uow.posts.get("any")
         finally:
             await engine.dispose()
+
+
+class Views(QueryService):
+    @query_handler
+    async def post(self, post_id: str) -> PostView | None:
+        return await self.uow.posts.get(post_id)
+
+
+@pytest.mark.mariadb
+class TestReadConnectionsOnMariaDB:
+    @pytest.fixture
+    async def read_engine(self, mariadb_database: ScratchDatabase) -> AsyncIterator[AsyncEngine]:
+        options = {**ENGINE_OPTIONS, "pool_size": 1, "max_overflow": 0}
+        engine = build_engine(mariadb_database.url, read_only=True, **options)
+        yield engine
+        await engine.dispose()
+
+    async def test_releasing_a_read_connection_sends_no_rollback(
+        self, read_engine: AsyncEngine
+    ) -> None:
+        async with read_engine.connect() as connection:
+            before = await _session_status(connection, "Com_rollback")
+        for _ in range(3):
+            async with SqlReadUnitOfWork(read_engine.connect) as uow:
+                await uow.posts.get("nothing")
+        async with read_engine.connect() as connection:
+            after = await _session_status(connection, "Com_rollback")
+
+        assert after == before
+
+    async def test_a_read_on_a_connection_the_server_dropped_runs_again(
+        self, read_engine: AsyncEngine, mariadb_database: ScratchDatabase
+    ) -> None:
+        async with read_engine.connect() as connection:
+            pooled_id = (await connection.execute(text("SELECT CONNECTION_ID()"))).scalar_one()
+        async with mariadb_database.engine.connect() as admin:
+            await admin.execute(text(f"KILL CONNECTION {int(pooled_id)}"))
+
+        views = Views(lambda: SqlReadUnitOfWork(read_engine.connect))
+        assert await views.post("nothing") is None
+
+        with pytest.raises(StaleConnection):  # without the handler, the dead one fails
+            async with read_engine.connect() as connection:
+                pooled_id = (await connection.execute(text("SELECT CONNECTION_ID()"))).scalar_one()
+            async with mariadb_database.engine.connect() as admin:
+                await admin.execute(text(f"KILL CONNECTION {int(pooled_id)}"))
+            async with SqlReadUnitOfWork(read_engine.connect) as uow:
+                await uow.posts.get("nothing")
+
+
+async def _session_status(connection: AsyncConnection, name: str) -> int:
+    query = text("SHOW SESSION STATUS LIKE :name").bindparams(name=name)
+    return int((await connection.execute(query)).one()[1])

@@ -3,8 +3,10 @@
 The read engine runs every statement in autocommit and refuses writes at the session
 level (`SET SESSION TRANSACTION READ ONLY` on MySQL/MariaDB, `PRAGMA query_only` on
 SQLite), so a read never leaves a transaction to roll back when its connection goes
-back to the pool. On SQLite the write engine opens `BEGIN IMMEDIATE` transactions so
-writers queue instead of failing, and savepoints work.
+back to the pool, and none is sent. It does not ping connections before use: a dead
+one fails the read with `StaleConnection` and the query handler runs it again. On
+SQLite the write engine opens `BEGIN IMMEDIATE` transactions so writers queue instead
+of failing, and savepoints work.
 """
 
 from __future__ import annotations
@@ -41,11 +43,15 @@ def build_engine(
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
             pool_recycle=pool_recycle,
-            pool_pre_ping=True,
+            # Writes check a connection before use; reads skip that round trip and run
+            # again on a fresh connection when a pooled one turns out dead.
+            pool_pre_ping=not read_only,
         )
     if read_only:
+        # Autocommit: no transaction to end, so no ROLLBACK round trip on release either.
         options["isolation_level"] = "AUTOCOMMIT"
         options["pool_reset_on_return"] = None
+        options["skip_autocommit_rollback"] = True
     engine = create_async_engine(url, **options)
     if backend == "sqlite":
         _configure_sqlite(engine, read_only=read_only)

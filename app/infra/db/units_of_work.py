@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from app.application.caching import CommitEffects
 from app.application.consistency import reads_from_primary
-from app.domain.errors import AppError, Contention, Unavailable
+from app.domain.errors import AppError, Contention, StaleConnection, Unavailable
 from app.domain.events import RecordsEvents
 from app.infra.repositories.sql_events import SqlHandledEvents, write_outbox
 from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
@@ -48,7 +48,9 @@ def _translated(error: BaseException | None) -> AppError | None:
     code = original.args[0] if original is not None and original.args else None
     if code in _CONTENTION_CODES or any(text in str(original) for text in _SQLITE_BUSY):
         return Contention("the database is busy with concurrent work; try again")
-    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+    if error.connection_invalidated:
+        return StaleConnection("the database connection was lost")
+    if isinstance(error, OperationalError | InterfaceError):
         return Unavailable("the database is unavailable")
     return None
 

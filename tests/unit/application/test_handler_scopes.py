@@ -10,13 +10,15 @@ import pytest
 from app.application.handlers import (
     COMMAND_ATTEMPTS,
     CommandService,
+    QueryService,
     SpoiledUnitOfWork,
     command_handler,
+    query_handler,
 )
-from app.domain.errors import Contention
+from app.domain.errors import Contention, StaleConnection
 from app.domain.posts import Post
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
 from tests.unit.clock import T0
 
 
@@ -121,3 +123,40 @@ class TestContention:
 
         assert service.attempts == COMMAND_ATTEMPTS
         assert database.commits == 0
+
+
+class Flaky(QueryService):
+    """Reads that find a dead pooled connection the first `stale` times."""
+
+    def __init__(self, database: FakeDatabase, *, stale: int) -> None:
+        super().__init__(lambda: FakeReadUnitOfWork(database))
+        self.stale = stale
+        self.scopes: list[object] = []
+
+    @query_handler
+    async def count(self) -> int:
+        self.scopes.append(self.uow)
+        if self.stale:
+            self.stale -= 1
+            raise StaleConnection("the connection was lost")
+        return await self.nested()
+
+    @query_handler
+    async def nested(self) -> int:
+        return 7
+
+
+class TestStaleConnection:
+    async def test_a_read_on_a_dead_connection_runs_once_more_in_a_new_scope(self) -> None:
+        service = Flaky(FakeDatabase(), stale=1)
+
+        assert await service.count() == 7
+        assert len(service.scopes) == 2
+        assert service.scopes[0] is not service.scopes[1]
+
+    async def test_a_second_dead_connection_is_reported(self) -> None:
+        service = Flaky(FakeDatabase(), stale=2)
+
+        with pytest.raises(StaleConnection):
+            await service.count()
+        assert len(service.scopes) == 2
