@@ -34,7 +34,6 @@ def provided(name: str) -> Callable[[Request], Awaitable[Any]]:
     return resolve
 
 
-PostQueries = Annotated[PostQueryService, Depends(provided("post_query_service"))]
 PostCommands = Annotated[PostCommandService, Depends(provided("post_command_service"))]
 UserQueries = Annotated[UserQueryService, Depends(provided("user_query_service"))]
 UserCommands = Annotated[UserCommandService, Depends(provided("user_command_service"))]
@@ -67,16 +66,15 @@ async def signed_in_reader(
     return user_id
 
 
-async def reader(request: Request) -> None:
-    """On public reads, a valid bearer token (if any) makes its user read their writes.
+async def _begin_public_read(request: Request, container: Any) -> None:
+    """On a public read, a valid bearer token (if any) makes its user read their writes.
 
-    The route stays public (no security in its OpenAPI entry), and the lookups are
-    done here directly: this runs on every public read, the hottest path there is.
+    The route stays public (no security in its OpenAPI entry); an invalid token is
+    simply ignored.
     """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return
-    container = request.app.state.container
     try:
         user_id = container.authenticator().user_id(token)
     except Unauthorized:
@@ -84,6 +82,23 @@ async def reader(request: Request) -> None:
     await container.read_your_writes().begin_read(user_id)
 
 
+def for_public_read(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """Like `provided(name)`, for a query service on a public route: it also decides
+    where this request's reads go. One dependency instead of two, on the busiest path:
+    FastAPI's cost grows with every dependency it solves."""
+
+    async def resolve(request: Request) -> Any:
+        container = request.app.state.container
+        await _begin_public_read(request, container)
+        return getattr(container, name)()
+
+    resolve.__name__ = f"provide_{name}_for_public_read"
+    return resolve
+
+
+PublicPostQueries = Annotated[PostQueryService, Depends(for_public_read("post_query_service"))]
+PublicUserQueries = Annotated[UserQueryService, Depends(for_public_read("user_query_service"))]
+
+
 CurrentUserId = Annotated[str, Depends(current_user_id)]
 SignedInReader = Annotated[str, Depends(signed_in_reader)]
-Reader = Depends(reader)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
@@ -33,6 +33,10 @@ _COLUMNS = (
     posts.c.updated_at,
     posts.c.version,
 )
+
+# Built once: a statement object reused keeps its compiled form and cache key.
+_BY_ID = select(*_COLUMNS).where(posts.c.id == bindparam("post_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
 
 
 def _as_utc(value: datetime | str | None) -> datetime | None:
@@ -97,8 +101,7 @@ class SqlPostRepository:
 
     async def get(self, post_id: str) -> Post | None:
         """The post, locked until the end of the transaction where the database can lock rows."""
-        query = select(*_COLUMNS).where(posts.c.id == post_id).with_for_update()
-        row = (await self._session.execute(query)).first()
+        row = (await self._session.execute(_BY_ID_FOR_UPDATE, {"post_id": post_id})).first()
         return None if row is None else _post(row)
 
     async def update(self, post: Post, *, previous_version: int) -> None:
@@ -184,7 +187,7 @@ class SqlPostReader:
 
     async def get(self, post_id: str) -> PostView | None:
         connection = await self._connection()
-        row = (await connection.execute(select(*_COLUMNS).where(posts.c.id == post_id))).first()
+        row = (await connection.execute(_BY_ID, {"post_id": post_id})).first()
         return None if row is None else _view(row)
 
     async def count(self, where: PostsFilter) -> int:

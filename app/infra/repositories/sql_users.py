@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,7 @@ _USER_COLUMNS = (
     users.c.password_hash,
     users.c.created_at,
 )
+_USER_BY_ID = select(*_USER_COLUMNS).where(users.c.id == bindparam("user_id"))
 
 
 class SqlUserRepository:
@@ -58,7 +59,7 @@ class SqlUserRepository:
             raise Conflict("a user with this email already exists") from error
 
     async def get(self, user_id: str) -> User | None:
-        result = await self._session.execute(select(*_USER_COLUMNS).where(users.c.id == user_id))
+        result = await self._session.execute(_USER_BY_ID, {"user_id": user_id})
         row = result.first()
         return None if row is None else _user(row)
 
@@ -70,7 +71,9 @@ class SqlUserRepository:
         return None if row is None else _user(row)
 
 
-_VIEW_QUERY = select(users.c.id, users.c.email, users.c.display_name, users.c.created_at)
+_VIEW_BY_ID = select(users.c.id, users.c.email, users.c.display_name, users.c.created_at).where(
+    users.c.id == bindparam("user_id")
+)
 
 
 class SqlUserReader:
@@ -79,7 +82,7 @@ class SqlUserReader:
 
     async def get(self, user_id: str) -> UserView | None:
         connection = await self._connection()
-        row = (await connection.execute(_VIEW_QUERY.where(users.c.id == user_id))).first()
+        row = (await connection.execute(_VIEW_BY_ID, {"user_id": user_id})).first()
         if row is None:
             return None
         return UserView(

@@ -10,7 +10,7 @@ from app.application.commands.posts import PostCommand, PostPatch
 from app.application.ports.readers import PostView
 from app.application.queries.posts import PostsQuery
 from app.domain.posts import Post
-from app.interface.dependencies import CurrentUserId, PostCommands, PostQueries, Reader
+from app.interface.dependencies import CurrentUserId, PostCommands, PublicPostQueries
 from app.interface.etags import accepted_versions, etag_of, none_match
 from app.interface.problems import problem_responses
 from app.interface.schemas.posts import PostOut, PostsPageOut
@@ -61,10 +61,8 @@ async def create_post(
     return _post_response(post, status.HTTP_201_CREATED)
 
 
-@router.get(
-    "", response_model=PostsPageOut, responses=problem_responses(422), dependencies=[Reader]
-)
-async def list_posts(query: Annotated[PostsQuery, Query()], posts: PostQueries) -> Response:
+@router.get("", response_model=PostsPageOut, responses=problem_responses(422))
+async def list_posts(query: Annotated[PostsQuery, Query()], posts: PublicPostQueries) -> Response:
     """A page of posts, newest first by default; follow `next_cursor` for the next page."""
     result = await posts.get_posts(query)
     page = PostsPageOut(
@@ -78,11 +76,10 @@ async def list_posts(query: Annotated[PostsQuery, Query()], posts: PostQueries) 
 @router.get(
     "/{post_id}",
     response_model=PostOut,
-    dependencies=[Reader],
     responses={304: {"description": "Not Modified"}, **problem_responses(404)},
     openapi_extra={"parameters": [IF_NONE_MATCH_PARAMETER]},
 )
-async def get_post(post_id: str, posts: PostQueries, request: Request) -> Response:
+async def get_post(post_id: str, posts: PublicPostQueries, request: Request) -> Response:
     """One post, with its ETag."""
     post = await posts.get_post(post_id)
     etag = etag_of(post.id, post.version)

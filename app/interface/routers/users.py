@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from app.application.commands.users import RegisterUser
 from app.interface.dependencies import (
-    Reader,
+    PublicUserQueries,
     SignedInReader,
     UserCommands,
     UserQueries,
@@ -40,9 +40,8 @@ async def me(user_id: SignedInReader, users: UserQueries) -> UserOut:
     "/{user_id}",
     response_model=PublicProfileOut,
     responses=problem_responses(404),
-    dependencies=[Reader],
 )
-async def public_profile(user_id: str, users: UserQueries) -> PublicProfileOut:
+async def public_profile(user_id: str, users: PublicUserQueries) -> PublicProfileOut:
     """What anyone may see of a user."""
     return PublicProfileOut.model_validate(await users.get_user(user_id), from_attributes=True)
 
@@ -51,9 +50,8 @@ async def public_profile(user_id: str, users: UserQueries) -> PublicProfileOut:
     "/{user_id}/stats",
     response_model=UserStatsOut,
     responses=problem_responses(404),
-    dependencies=[Reader],
 )
-async def stats(user_id: str, users: UserQueries) -> UserStatsOut:
+async def stats(user_id: str, users: PublicUserQueries) -> UserStatsOut:
     """How many current posts the user has and when the newest was created.
 
     Fed asynchronously from domain events: correct within seconds of a write.
