@@ -59,13 +59,17 @@ def _canonical(value: Any) -> Any:
     return repr(value)
 
 
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """Equal for equal arguments, different for different ones."""
     if kwargs or not all(type(arg) is str for arg in args):
         canonical_args: Any = [_canonical(list(args)), _canonical(kwargs)]
     else:  # plain strings (an id) are their own canonical form: the same digest, sooner
         canonical_args = [list(args), {}]
-    canonical = json.dumps(canonical_args, sort_keys=True, separators=(",", ":"))
+    canonical = _CANONICAL_JSON.encode(canonical_args)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
@@ -179,7 +183,7 @@ def cached(
             tag_keys = [results.keys.tag(tag) for tag in (tags(*args, **kwargs) if tags else ())]
             entry, *raw_versions = await results.cache.get_many([key, *tag_keys])
             versions = _versions(raw_versions)
-            header = json.dumps(versions, separators=(",", ":")).encode()
+            header = _COMPACT_JSON.encode(versions).encode()
             if entry is not None:
                 stored_header, _, payload = entry.partition(b"\n")
                 if stored_header == header:

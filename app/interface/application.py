@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -30,10 +31,16 @@ def build_api(container: ResourceContainer, *, opentelemetry: bool = False) -> F
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await _maybe_await(container.init_resources())
+        # Everything built so far (modules, the container, models, mappers) lives as long
+        # as the process: moved out of the collector's sight, so full collections no
+        # longer walk it. Measured: cache hits +50 % req/s, p99 halved (bench/README.md).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
             await _maybe_await(container.shutdown_resources())
+            gc.unfreeze()  # an app started again in this process (tests) starts over
 
     api = FastAPI(
         title="Posts service",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
 import httpx
 from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.infra.db.engines import build_engine
-from tests.api.conftest import Api, assert_problem
+from tests.api.conftest import Api, assert_problem, make_container, serving
+from tests.databases import ScratchDatabase
 
 
 def _unreachable() -> AsyncEngine:
@@ -81,3 +84,16 @@ class TestDatabaseOutage:
             await down.dispose()
 
         assert_problem(response, 503)
+
+
+class TestProcessTuning:
+    async def test_what_start_up_built_is_frozen_while_serving_and_released_after(
+        self, sqlite_database: ScratchDatabase
+    ) -> None:
+        gc.unfreeze()
+        async with serving(make_container(sqlite_database.url)) as api:
+            assert (await api.client.get("/health/live")).status_code == 200
+            frozen_while_serving = gc.get_freeze_count()
+
+        assert frozen_while_serving > 10_000
+        assert gc.get_freeze_count() == 0
