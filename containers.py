@@ -158,6 +158,7 @@ class Container(containers.DeclarativeContainer):
         memory_kib=settings.provided.argon2_memory_kib,
         time_cost=settings.provided.argon2_time_cost,
         parallelism=settings.provided.argon2_parallelism,
+        max_threads=settings.provided.argon2_max_threads,
     )
     token_codec = providers.Singleton(
         JwtTokenCodec,

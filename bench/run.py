@@ -4,7 +4,7 @@
 `bench.seed`), then, scenario by scenario, starts the servers the scenario needs (one
 uvicorn worker each, pinned to core 0), loads them with `wrk` pinned to core 1, and stops
 them. Knobs: BENCH_POSTS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_DB, BENCH_WARMUP,
-BENCH_ONLY.
+BENCH_MEMORY_REQUESTS, BENCH_ONLY.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ SELECT_SAMPLE = 100
 READY_TIMEOUT = 60.0
 DRAIN_TIMEOUT = 60.0
 PACKAGES = ("fastapi", "sqlalchemy", "uvicorn", "redis", "pydantic")
+MEMORY_CHUNK_SECONDS = 5
+"""The memory run loads the service in chunks this long, reading its RSS after each."""
 
 SERVICE_TARGET = "app.main:app"
 SERVICE_OFF = "service_cache_off"
@@ -92,6 +94,7 @@ class Config:
     rounds: int
     seconds: int
     warmup: int
+    memory_requests: int = 100_000
     only: tuple[str, ...] = ()
 
     def wants(self, scenario: str) -> bool:
@@ -105,6 +108,7 @@ class Config:
             rounds=max(1, env_int("BENCH_ROUNDS", 3)),
             seconds=max(1, env_int("BENCH_SECONDS", 8)),
             warmup=max(0, env_int("BENCH_WARMUP", 1)),
+            memory_requests=max(2, env_int("BENCH_MEMORY_REQUESTS", 100_000)),
             only=tuple(
                 name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
             ),
@@ -762,6 +766,63 @@ class Bench:
                 _print_run(name, "get_during_login", number, self.config.rounds, run)
                 _print_run(name, "login_during_get", number, self.config.rounds, logins)
 
+    def run_memory(self) -> None:
+        """A fresh service process under the 90/10 mix (cache on) for memory_requests
+        requests; its resident memory at the half-way mark and at the end."""
+        name = "memory"
+        target = self.config.memory_requests
+        print(f"\n== {name}: resident memory of one worker over {target} requests", flush=True)
+        try:
+            self.servers.need(set())  # the service starts afresh: counting from zero
+            self.servers.need({SERVICE_ON})
+        except ServerFailed as failure:
+            self.error(f"{name}: {failure}")
+            return
+        server = self.servers[SERVICE_ON]
+        get_post = Request("GET", f"{POSTS}/{self.data.post_id}")
+        create = Request(
+            "POST", POSTS, post_body("Bench post {n}"), content_type="application/json", auth=True
+        )
+        script = self.work / "memory.lua"
+        script.write_text(lua_script((get_post, create), server))
+        url = server.base + get_post.path
+        samples: list[tuple[int, int]] = [(0, _rss_kib(server.process.pid))]
+        served = 0
+        errors = 0
+        while served < target:
+            run = wrk(url, script=script, connections=CONNECTIONS, seconds=MEMORY_CHUNK_SECONDS)
+            if run.error is not None:
+                self.error(f"{name}: {run.error}")
+                return
+            served += run.requests
+            errors += run.non_2xx + run.socket_errors
+            samples.append((served, _rss_kib(server.process.pid)))
+            print(
+                f"  {name}: {served:>8} requests  rss {samples[-1][1] / 1024:8.1f} MiB", flush=True
+            )
+        half_at, half = next((count, rss) for count, rss in samples if count >= target // 2)
+        end = samples[-1][1]
+        growth = round(100.0 * (end - half) / half, 2)
+        self.extra[name] = {
+            "requests": served,
+            "error_responses": errors,
+            "rss_start_mib": round(samples[0][1] / 1024, 1),
+            "rss_half_mib": round(half / 1024, 1),
+            "rss_half_at_requests": half_at,
+            "rss_end_mib": round(end / 1024, 1),
+            "growth_half_to_end_percent": growth,
+            "samples": [{"requests": count, "rss_kib": rss} for count, rss in samples],
+        }
+        print(f"  {name}: growth from the half-way mark to the end: {growth} %", flush=True)
+
+
+def _rss_kib(pid: int) -> int:
+    """The resident set size of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
 
 def _com_select() -> int:
     rows = _sql("mysql", "SHOW GLOBAL STATUS LIKE 'Com_select'")
@@ -906,6 +967,14 @@ def print_table(results: dict[str, dict[str, VariantResult]], summary: dict[str,
     selects = summary["extra"].get("tag_total_selects_per_request")
     if selects is not None:
         print(f"  {'tag selects/request':<24} {selects}")
+    memory = summary["extra"].get("memory")
+    if memory is not None:
+        print(
+            f"  {'memory (RSS)':<24} {memory['rss_half_mib']} MiB after"
+            f" {memory['rss_half_at_requests']} requests, {memory['rss_end_mib']} MiB after"
+            f" {memory['requests']}:"
+            f" {memory['growth_half_to_end_percent']:+} %"
+        )
 
 
 # ---------------------------------------------------------------- main
@@ -992,6 +1061,8 @@ def main() -> int:
                     bench.count_selects()
             if config.wants("login"):
                 bench.run_login()
+            if config.wants("memory"):
+                bench.run_memory()
         except KeyboardInterrupt:
             print("\ninterrupted: stopping servers", flush=True)
             shutil.rmtree(work, ignore_errors=True)

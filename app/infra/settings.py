@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     argon2_memory_kib: int
     argon2_time_cost: int
     argon2_parallelism: int
+    argon2_max_threads: int
 
     @classmethod
     def settings_customise_sources(

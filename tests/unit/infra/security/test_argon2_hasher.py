@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
+import time
 
 import pytest
 
@@ -67,3 +70,42 @@ class TestHashingOffTheLoop:
 
         await hashing
         assert turns > 1
+
+
+class TestHashingThreads:
+    async def test_no_more_hashes_run_at_once_than_there_are_threads(self) -> None:
+        hasher = Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1, max_threads=2)
+        password_hash = await hasher.hash("correct horse")
+        running, most = 0, 0
+        lock = threading.Lock()
+        verify = hasher._verify
+
+        def counted(stored: str, password: str) -> bool:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.02)
+            try:
+                return verify(stored, password)
+            finally:
+                with lock:
+                    running -= 1
+
+        hasher._verify = counted  # type: ignore[method-assign,assignment]
+        results = await asyncio.gather(
+            *(hasher.verify(password_hash, "correct horse") for _ in range(6))
+        )
+
+        assert results == [True] * 6
+        assert most == 2
+
+    @pytest.mark.parametrize(("cores", "threads"), [({0}, 1), ({0, 1}, 1), ({0, 1, 2, 3}, 3)])
+    def test_by_default_one_core_is_left_to_the_event_loop(
+        self, monkeypatch: pytest.MonkeyPatch, cores: set[int], threads: int
+    ) -> None:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: cores)
+
+        hasher = Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1)
+
+        assert hasher.max_threads == threads
