@@ -166,7 +166,7 @@ class Container(containers.DeclarativeContainer):
         access_ttl_seconds=settings.provided.jwt_access_ttl_seconds,
         refresh_ttl_seconds=settings.provided.jwt_refresh_ttl_seconds,
     )
-    authenticator = providers.Singleton(Authenticator, tokens=token_codec)
+    authenticator = providers.Singleton(Authenticator, tokens=token_codec, clock=clock)
 
     user_query_service = providers.Factory(
         UserQueryService, read_uow=read_uow.provider, result_cache=result_cache
