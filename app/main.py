@@ -20,7 +20,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     handler.addFilter(RequestIdLogFilter())
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.basicConfig(level=container.settings().log_level, handlers=[handler])
-    return build_api(container, opentelemetry=container.settings().opentelemetry)
+    settings = container.settings()
+    return build_api(container, opentelemetry=settings.opentelemetry, freeze_gc=settings.gc_freeze)
 
 
 app = create_app()

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     app_profile: Literal["development", "test", "production"]
     log_level: str
     opentelemetry: bool
+    gc_freeze: bool
 
     # Secret: a full URL may carry the password.
     database_url: SecretStr

@@ -27,20 +27,24 @@ async def _maybe_await(result: Any) -> None:
         await result
 
 
-def build_api(container: ResourceContainer, *, opentelemetry: bool = False) -> FastAPI:
+def build_api(
+    container: ResourceContainer, *, opentelemetry: bool = False, freeze_gc: bool = True
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await _maybe_await(container.init_resources())
-        # Everything built so far (modules, the container, models, mappers) lives as long
-        # as the process: moved out of the collector's sight, so full collections no
-        # longer walk it. Measured: cache hits +50 % req/s, p99 halved (bench/README.md).
-        gc.collect()
-        gc.freeze()
+        if freeze_gc:
+            # Everything built so far (modules, the container, models, mappers) lives as
+            # long as the process: moved out of the collector's sight, so full collections
+            # no longer walk it. Measured: cache hits +50 % req/s, p99 halved (bench/README).
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
             await _maybe_await(container.shutdown_resources())
-            gc.unfreeze()  # an app started again in this process (tests) starts over
+            if freeze_gc:
+                gc.unfreeze()  # an app started again in this process starts over
 
     api = FastAPI(
         title="Posts service",

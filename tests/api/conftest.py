@@ -36,7 +36,10 @@ class Api:
 
 
 def make_container(url: str, **settings: Any) -> Container:
+    """A container on the database at `url`; `gc_freeze` is off unless asked for, as a
+    full collection at every app start would cost this test process dearly."""
     container = Container()
+    settings = {"gc_freeze": False, **settings}
     container.settings.override(
         providers.Object(Settings(database_url=url, app_profile="test", **settings))
     )

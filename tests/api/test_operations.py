@@ -91,9 +91,15 @@ class TestProcessTuning:
         self, sqlite_database: ScratchDatabase
     ) -> None:
         gc.unfreeze()
-        async with serving(make_container(sqlite_database.url)) as api:
+        async with serving(make_container(sqlite_database.url, gc_freeze=True)) as api:
             assert (await api.client.get("/health/live")).status_code == 200
             frozen_while_serving = gc.get_freeze_count()
 
         assert frozen_while_serving > 10_000
         assert gc.get_freeze_count() == 0
+
+    async def test_freezing_can_be_turned_off(self, sqlite_database: ScratchDatabase) -> None:
+        gc.unfreeze()
+        async with serving(make_container(sqlite_database.url, gc_freeze=False)) as api:
+            assert (await api.client.get("/health/live")).status_code == 200
+            assert gc.get_freeze_count() == 0
