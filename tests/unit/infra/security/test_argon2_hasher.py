@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.infra.security.argon2_hasher import Argon2PasswordHasher
+from app.infra.security.argon2_hasher import HASHING_NICENESS, Argon2PasswordHasher
 from app.infra.settings import load_settings
 
 
@@ -109,3 +109,13 @@ class TestHashingThreads:
         hasher = Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1)
 
         assert hasher.max_threads == threads
+
+    async def test_hashing_threads_yield_to_the_event_loop(self) -> None:
+        hasher = Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1)
+
+        def own_niceness() -> int:
+            return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+        in_hashing_thread = await hasher._off_loop(own_niceness)
+
+        assert in_hashing_thread == own_niceness() + HASHING_NICENESS
