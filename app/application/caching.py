@@ -87,11 +87,22 @@ class CacheKeys:
 
 
 class ResultCache:
-    """What `@cached` needs at run time: the cache and its key layout."""
+    """What `@cached` needs at run time: the cache, its key layout, and who hears of
+    each lookup's result (`hit`, `miss`, or `bypass` for read-your-writes)."""
 
-    def __init__(self, cache: Cache, keys: CacheKeys) -> None:
+    def __init__(
+        self, cache: Cache, keys: CacheKeys, observe: Callable[[str], None] | None = None
+    ) -> None:
         self.cache = cache
         self.keys = keys
+        self.observe = observe or _ignore
+
+    def count(self, result: str) -> None:
+        self.observe(result)
+
+
+def _ignore(_result: str) -> None:
+    return None
 
 
 class CommitEffects:
@@ -177,7 +188,10 @@ def cached(
         @functools.wraps(method)
         async def cached_method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
             results: ResultCache | None = getattr(self, store, None)
-            if results is None or reads_from_primary():
+            if results is None:
+                return await method(self, *args, **kwargs)
+            if reads_from_primary():
+                results.count("bypass")
                 return await method(self, *args, **kwargs)
             key = results.keys.entry(qualname, arguments_digest(args, kwargs))
             tag_keys = [results.keys.tag(tag) for tag in (tags(*args, **kwargs) if tags else ())]
@@ -187,8 +201,10 @@ def cached(
             if entry is not None:
                 stored_header, _, payload = entry.partition(b"\n")
                 if stored_header == header:
+                    results.count("hit")
                     value: R = adapter().validate_json(payload)
                     return value
+            results.count("miss")
 
             async def compute() -> R:
                 result = await method(self, *args, **kwargs)

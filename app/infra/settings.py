@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     app_profile: Literal["development", "test", "production"]
     log_level: str
+    log_format: Literal["auto", "json", "text"]
     opentelemetry: bool
     gc_freeze: bool
 

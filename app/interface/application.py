@@ -9,10 +9,10 @@ from typing import Any, Protocol
 
 from fastapi import FastAPI
 
-from app.interface.middleware import RequestIdMiddleware
+from app.interface.middleware import RequestMiddleware
 from app.interface.openapi import install_openapi
 from app.interface.problems import install_problem_handlers
-from app.interface.routers import auth, health, posts, users
+from app.interface.routers import auth, health, metrics, posts, users
 
 
 class ResourceContainer(Protocol):
@@ -55,9 +55,9 @@ def build_api(
     )
     api.state.container = container
     install_problem_handlers(api)
-    api.add_middleware(RequestIdMiddleware)
+    api.add_middleware(RequestMiddleware)
     # Requests are matched against routers in this order: the busiest come first.
-    routers = [posts.router, users.router, auth.router, health.router]
+    routers = [posts.router, users.router, auth.router, health.router, metrics.router]
     for router in routers:
         api.include_router(router)
     install_openapi(api, routers, database_paths="/api/")

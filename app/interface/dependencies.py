@@ -79,6 +79,7 @@ async def _begin_public_read(request: Request, container: Any) -> None:
         user_id = container.authenticator().user_id(token)
     except Unauthorized:
         return
+    act_as(user_id)
     await container.read_your_writes().begin_read(user_id)
 
 

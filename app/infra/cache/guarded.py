@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from app.application.ports.cache import Cache
+from app.infra.observability import count_cache_error
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,7 +50,7 @@ class GuardedCache:
     def is_open(self) -> bool:
         return self._failures >= self._failures_to_open and self._clock() < self._open_until
 
-    async def _call(self, operation: Callable[[], Awaitable[T]], fallback: T) -> T:
+    async def _call(self, name: str, operation: Callable[[], Awaitable[T]], fallback: T) -> T:
         if self._failures >= self._failures_to_open:
             if self._clock() < self._open_until or self._probing:
                 return fallback
@@ -58,6 +59,7 @@ class GuardedCache:
             async with asyncio.timeout(self._timeout):  # no task per call, unlike wait_for
                 result = await operation()
         except Exception as error:
+            count_cache_error(name)
             self._failed(error)
             return fallback
         finally:
@@ -87,7 +89,7 @@ class GuardedCache:
         misses: list[bytes | None] = [None] * len(keys)
         if self._pending and not await self._flush_pending():
             return misses
-        return await self._call(lambda: self._inner.get_many(keys), misses)
+        return await self._call("get", lambda: self._inner.get_many(keys), misses)
 
     async def _flush_pending(self) -> bool:
         pending = dict(self._pending)
@@ -97,20 +99,20 @@ class GuardedCache:
             await self._inner.increment_many(list(pending), ttl)
             return True
 
-        if await self._call(send, False):
+        if await self._call("increment", send, False):
             for key in pending:
                 self._pending.pop(key, None)
             return True
         return False
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
-        await self._call(lambda: self._inner.set(key, value, ttl_seconds), None)
+        await self._call("set", lambda: self._inner.set(key, value, ttl_seconds), None)
 
     async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
         async def send() -> bool:
             await self._inner.increment_many(keys, ttl_seconds)
             return True
 
-        if not await self._call(send, False):
+        if not await self._call("increment", send, False):
             for key in keys:
                 self._pending[key] = ttl_seconds

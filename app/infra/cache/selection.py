@@ -11,6 +11,7 @@ from app.application.ports.cache import Cache
 from app.infra.cache.guarded import GuardedCache
 from app.infra.cache.memory import MemoryCache
 from app.infra.cache.redis import RedisCache, redis_url
+from app.infra.observability import count_cache_lookup
 from app.infra.settings import Settings
 
 
@@ -46,7 +47,9 @@ def build_cache(settings: Settings, client: Redis | None) -> Cache | None:
 
 
 def build_result_cache(settings: Settings, cache: Cache | None) -> ResultCache | None:
-    return None if cache is None else ResultCache(cache, CacheKeys(settings.cache_prefix))
+    if cache is None:
+        return None
+    return ResultCache(cache, CacheKeys(settings.cache_prefix), observe=count_cache_lookup)
 
 
 COUNT_CACHE_ENTRIES = 1024

@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from app.infra.observability import observe_pool
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 READS_ONLY_OPTION = "reads_only"
 """Execution option: this connection of the write engine will only read (health checks)."""
@@ -31,7 +33,9 @@ def build_engine(
     pool_timeout: float,
     pool_recycle: int,
     echo: bool = False,
+    metrics_name: str | None = None,
 ) -> AsyncEngine:
+    """An engine; with `metrics_name`, its connections in use are counted under that name."""
     backend = make_url(url).get_backend_name()
     # hide_parameters: statement errors and logs never show values (hashes, emails, tokens).
     options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
@@ -57,6 +61,8 @@ def build_engine(
         _configure_sqlite(engine, read_only=read_only)
     elif backend in ("mysql", "mariadb") and read_only:
         _refuse_writes_on_mysql(engine)
+    if metrics_name is not None:
+        observe_pool(engine, metrics_name)
     return engine
 
 

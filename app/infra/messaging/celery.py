@@ -15,10 +15,17 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
+from celery.signals import (
+    setup_logging,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_shutdown,
+)
 
+from app.infra.logs import configure_logging, uses_json
 from app.infra.messaging.celery_app import HANDLE_EVENT, SWEEP_OUTBOX, create_celery
 from app.infra.messaging.event_codec import decode
+from app.infra.observability import count_task
 from app.infra.settings import load_settings
 from containers import Container
 
@@ -28,6 +35,16 @@ RETRY_DELAY_MAX = 60
 
 settings = load_settings()
 celery = create_celery(settings)
+
+
+def _configure_logging(**_: object) -> None:
+    """The worker logs like the API (Celery leaves logging alone when this is connected)."""
+    configure_logging(
+        level=settings.log_level, json_lines=uses_json(settings.log_format, settings.app_profile)
+    )
+
+
+setup_logging.connect(_configure_logging, weak=False)
 
 
 class WorkerRuntime:
@@ -112,6 +129,7 @@ def handle_event(task: Any, event_type: str, payload: str) -> None:
         event = decode(event_type, payload)
     except ValueError:
         logger.error("event %s of unknown type %r dropped", task.request.id, event_type)
+        count_task(HANDLE_EVENT, "dropped")
         return
     try:
         runtime.run(lambda container: container.event_dispatcher().dispatch(event))
@@ -124,13 +142,22 @@ def handle_event(task: Any, event_type: str, payload: str) -> None:
                 exc_info=True,
             )
             runtime.run(lambda container: _put_back(container, event.event_id))
+            count_task(HANDLE_EVENT, "returned_to_outbox")
             return
+        count_task(HANDLE_EVENT, "retried")
         raise task.retry(exc=error, countdown=retry_delay(task.request.retries)) from error
+    count_task(HANDLE_EVENT, "succeeded")
 
 
 def sweep_outbox() -> int:
     """Publish outbox events left unsent (scheduled by beat)."""
-    return runtime.run(lambda container: _sweep(container))
+    try:
+        sent = runtime.run(lambda container: _sweep(container))
+    except Exception:
+        count_task(SWEEP_OUTBOX, "failed")
+        raise
+    count_task(SWEEP_OUTBOX, "succeeded")
+    return sent
 
 
 celery.task(name=HANDLE_EVENT, bind=True, max_retries=None)(handle_event)

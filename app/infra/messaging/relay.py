@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application.ports.messaging import EventPublisher
@@ -114,6 +114,17 @@ class OutboxRelay:
                     .values(sent_at=self._clock())
                 )
         return len(sent)
+
+    async def backlog(self) -> tuple[int, float]:
+        """How many events wait unsent, and how long (seconds) the oldest has waited."""
+        query = select(func.count(), func.min(outbox.c.occurred_at)).where(
+            outbox.c.sent_at.is_(None)
+        )
+        async with self._engine.connect() as connection:
+            await connection.execution_options(**{READS_ONLY_OPTION: True})
+            unsent, oldest = (await connection.execute(query)).one()
+        age = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
+        return int(unsent), max(0.0, age)
 
     async def mark_unsent(self, event_id: str) -> None:
         """Put a published event back in the outbox: its consumers gave up on it for now."""

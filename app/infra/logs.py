@@ -1,0 +1,67 @@
+"""Logging of the processes: one JSON object per line in production, readable text in
+development (`LOG_FORMAT`: `json`, `text`, or `auto`, which picks by `APP_PROFILE`).
+
+Every record carries a `request_id` (`-` outside requests). Extra fields given to a log
+call (the access line's status, route, duration, user id) become JSON keys. Nothing here
+adds headers, tokens or bodies: what a log line holds is what its call passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import IO
+
+from pythonjsonlogger.json import JsonFormatter
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+JSON_FIELDS = "{levelname}{name}{request_id}{message}"
+SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn.error")
+"""The servers' own loggers: routed through the same handler, in the same format."""
+
+
+class DefaultRequestId(logging.Filter):
+    """Gives records written outside any request the placeholder request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = "-"
+        return True
+
+
+def uses_json(log_format: str, profile: str) -> bool:
+    return log_format == "json" or (log_format == "auto" and profile == "production")
+
+
+def build_handler(
+    *, json_lines: bool, filters: Iterable[logging.Filter] = (), stream: IO[str] | None = None
+) -> logging.Handler:
+    """A handler writing to `stream` (standard error by default) in the chosen format."""
+    handler = logging.StreamHandler(stream)
+    for log_filter in (*filters, DefaultRequestId()):
+        handler.addFilter(log_filter)
+    if json_lines:
+        handler.setFormatter(
+            JsonFormatter(
+                JSON_FIELDS,
+                style="{",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp=True,
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    return handler
+
+
+def configure_logging(
+    *, level: str, json_lines: bool, filters: Iterable[logging.Filter] = ()
+) -> None:
+    """The process's logging: one handler on the root logger, which the servers' loggers
+    use too. A root logger that has a handler already (a test runner's) keeps it."""
+    handler = build_handler(json_lines=json_lines, filters=filters)
+    logging.basicConfig(level=level, handlers=[handler])
+    for name in SERVER_LOGGERS:
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
