@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install run migrate test lint format lock clean bench
+.PHONY: install run serve-prod migrate test lint format lock clean bench
 
 install: $(VENV)/.installed
 
@@ -17,7 +17,10 @@ $(VENV)/.installed: requirements.lock
 	touch $@
 
 run: migrate ## serve on the embedded defaults (SQLite in ./app.db, no server needed)
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
+
+serve-prod: install ## WEB_CONCURRENCY processes (default 2) on one port; migrate first, as a release step
+	$(BIN)/gunicorn app.main:app -c gunicorn.conf.py
 
 migrate: install ## bring the configured database to the latest schema
 	$(BIN)/alembic upgrade head

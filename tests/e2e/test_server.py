@@ -6,12 +6,9 @@ by the environment variables operators already use.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,57 +18,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _environment(extra: dict[str, str]) -> dict[str, str]:
-    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}
-    env = {key: value for key, value in os.environ.items() if key in keep}
-    env["PYTHONPATH"] = str(ROOT)
-    return {**env, **extra}
+from tests.e2e.servers import ROOT, environment, free_port, migrate, start_uvicorn
 
 
 @contextmanager
 def serving(env: dict[str, str], workdir: Path) -> Iterator[str]:
-    migrate = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stderr
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log"],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    migrate(env, workdir)
+    base, server = start_uvicorn(env, workdir)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            server.terminate()
-            pytest.fail(f"the server did not start: {server.communicate(timeout=10)[0]}")
         yield base
     finally:
         server.terminate()
@@ -115,7 +69,7 @@ async def mariadb() -> AsyncIterator[ScratchDatabase]:
 
 class TestServer:
     async def test_the_embedded_defaults_need_no_server(self, tmp_path: Path) -> None:
-        with serving(_environment({}), tmp_path) as base:
+        with serving(environment({}), tmp_path) as base:
             await _drive(base)
         assert (tmp_path / "app.db").exists()
 
@@ -124,7 +78,7 @@ class TestServer:
         self, mariadb: ScratchDatabase, tmp_path: Path
     ) -> None:
         url = make_url(mariadb.url)
-        env = _environment(
+        env = environment(
             {
                 "DATABASE_URL": f"{url.host}:{url.port or 3306}",
                 "DATABASE_USERNAME": url.username or "root",
@@ -144,10 +98,10 @@ class TestProductionProfile:
         self, tmp_path: Path, secret: str | None
     ) -> None:
         extra = {"APP_PROFILE": "production", "DATABASE_PASSWORD": "db-password-value"}
-        env = _environment(extra if secret is None else {**extra, "JWT_SECRET": secret})
+        env = environment(extra if secret is None else {**extra, "JWT_SECRET": secret})
 
         result = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(_free_port())],
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(free_port())],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -161,3 +115,27 @@ class TestProductionProfile:
         assert "insecure-development-secret" not in result.stderr
         assert "short-but-secret-value" not in result.stderr
         assert "db-password-value" not in result.stderr
+
+
+class TestSeveralWorkers:
+    def test_a_per_process_cache_is_refused(self, tmp_path: Path) -> None:
+        env = environment(
+            {
+                "WEB_CONCURRENCY": "2",
+                "PORT": str(free_port()),
+                "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+            }
+        )
+
+        result = subprocess.run(
+            [sys.executable, "-m", "gunicorn", "app.main:app", "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+        assert result.returncode != 0
+        assert "CACHE_BACKEND=memory keeps one cache per process" in result.stderr

@@ -1,0 +1,73 @@
+"""Service processes for end-to-end tests: environments, ports, migration, readiness."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def environment(extra: dict[str, str]) -> dict[str, str]:
+    """A clean environment (no stray settings from the caller) plus `extra`."""
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}
+    env = {key: value for key, value in os.environ.items() if key in keep}
+    env["PYTHONPATH"] = str(ROOT)
+    return {**env, **extra}
+
+
+def migrate(env: dict[str, str], workdir: Path) -> None:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def wait_until_live(base: str, process: subprocess.Popen[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited: {process.communicate(timeout=10)[0]}")
+        try:
+            if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.terminate()
+    pytest.fail(f"the server did not start: {process.communicate(timeout=10)[0]}")
+
+
+def start_uvicorn(env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen[str]]:
+    """One uvicorn process of the app on a free port; its base URL, once it is live."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until_live(base, process)
+    return base, process
