@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import IO
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
@@ -46,6 +47,8 @@ def build_handler(
                 JSON_FIELDS,
                 style="{",
                 rename_fields={"levelname": "level", "name": "logger"},
+                # uvicorn adds a copy of its message with terminal colours: not for JSON.
+                reserved_attrs=[*RESERVED_ATTRS, "color_message"],
                 timestamp=True,
             )
         )
