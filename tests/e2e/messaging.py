@@ -37,15 +37,17 @@ class MailBox:
         self._hold = threading.Event()
 
     def release(self, *, refuse: bool) -> None:
+        """Let the held delivery (waiting, or still to come) finish, or refuse it."""
         self._refuse_held = refuse
         if self._hold is not None:
             self._hold.set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.delivering.set()
-        hold, self._hold = self._hold, None
+        hold = self._hold
         if hold is not None:
             await asyncio.to_thread(hold.wait, 30)
+            self._hold = None  # only this delivery was held
             if self._refuse_held:
                 return "451 try again later"
         message = message_from_bytes(envelope.content)

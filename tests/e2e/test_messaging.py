@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import time
 import uuid
@@ -237,6 +238,40 @@ class TestWorkerKilled:
             ).scalar_one()
         assert box.received == ["killed@example.com"]
         assert claims == 1
+
+
+class TestWorkerStopped:
+    async def test_sigterm_lets_the_running_task_finish_before_the_worker_exits(
+        self,
+        api: Api,
+        start: Callable[[], Worker],
+        mailbox: tuple[MailBox, int],
+        database: ScratchDatabase,
+    ) -> None:
+        box = mailbox[0]
+        worker = start()
+        box.hold_next()
+
+        await register(api.client, "stopped@example.com")
+        await asyncio.to_thread(box.delivering.wait, TIMEOUT)
+        worker.process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1)
+        still_running = worker.process.poll() is None
+        box.release(refuse=False)
+        exit_code = await asyncio.to_thread(worker.process.wait, TIMEOUT)
+
+        async with database.engine.connect() as connection:
+            claims = (
+                await connection.execute(
+                    select(func.count())
+                    .select_from(handled_events)
+                    .where(handled_events.c.consumer == "welcome_mail")
+                )
+            ).scalar_one()
+        assert still_running  # it waited for the task in hand
+        assert exit_code == 0, worker.output()
+        assert box.received == ["stopped@example.com"]
+        assert claims == 1  # finished and recorded before the process left
 
 
 async def _true_if(value: bool) -> bool:
