@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Literal
@@ -14,6 +15,7 @@ from app.application.ports.readers import (
     UserStatsView,
     UserView,
 )
+from app.application.ports.repositories import IdempotencyRecord
 from app.domain.errors import Conflict, NotFound, PreconditionFailed
 from app.domain.events import RecordsEvents
 from app.domain.posts import Post
@@ -233,3 +235,52 @@ class FakeUserReader:
         return UserView(
             id=user.id, email=user.email, display_name=user.display_name, created_at=user.created_at
         )
+
+
+class FakeIdempotencyKeys(_Tracked):
+    async def add(self, record: IdempotencyRecord) -> bool:
+        tables = await self._begin()
+        row = _key_row(record.user_id, record.key)
+        if row in tables.idempotency_keys:
+            return False
+        tables.idempotency_keys[row] = record
+        self._touch("idempotency_keys", row)
+        return True
+
+    async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
+        tables = await self._begin()
+        return tables.idempotency_keys.get(_key_row(user_id, key))
+
+    async def restart(self, record: IdempotencyRecord, *, expected_started_at: datetime) -> bool:
+        tables = await self._begin()
+        row = _key_row(record.user_id, record.key)
+        stored = tables.idempotency_keys.get(row)
+        if stored is None or stored.started_at != expected_started_at:
+            return False
+        tables.idempotency_keys[row] = record
+        self._touch("idempotency_keys", row)
+        return True
+
+    async def complete(
+        self, user_id: str, key: str, *, started_at: datetime, response: str
+    ) -> bool:
+        tables = await self._begin()
+        row = _key_row(user_id, key)
+        stored = tables.idempotency_keys.get(row)
+        if stored is None or stored.started_at != started_at:
+            return False
+        tables.idempotency_keys[row] = dataclasses.replace(stored, response=response)
+        self._touch("idempotency_keys", row)
+        return True
+
+    async def remove(self, user_id: str, key: str, *, started_at: datetime) -> None:
+        tables = await self._begin()
+        row = _key_row(user_id, key)
+        stored = tables.idempotency_keys.get(row)
+        if stored is not None and stored.started_at == started_at:
+            del tables.idempotency_keys[row]
+            self._touch("idempotency_keys", row)
+
+
+def _key_row(user_id: str, key: str) -> str:
+    return f"{user_id}\x00{key}"

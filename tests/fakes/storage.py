@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.application.ports.readers import UserStatsView
+from app.application.ports.repositories import IdempotencyRecord
 from app.domain.events import DomainEvent
 from app.domain.posts import Post
 from app.domain.users import User
@@ -40,6 +41,7 @@ class FakeTables:
     outbox: dict[str, OutboxEntry] = field(default_factory=dict)
     handled_events: dict[str, bool] = field(default_factory=dict)
     user_stats: dict[str, UserStatsView] = field(default_factory=dict)
+    idempotency_keys: dict[str, IdempotencyRecord] = field(default_factory=dict)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from app.application.caching import CommitEffects
 from app.domain.events import RecordsEvents
 from tests.fakes.repositories import (
     FakeHandledEvents,
+    FakeIdempotencyKeys,
     FakePostReader,
     FakePostRepository,
     FakeRefreshTokenRepository,
@@ -60,6 +61,10 @@ class FakeWriteUnitOfWork:
     @property
     def user_stats(self) -> FakeUserStatsRepository:
         return FakeUserStatsRepository(self._begin, self._changed)
+
+    @property
+    def idempotency_keys(self) -> FakeIdempotencyKeys:
+        return FakeIdempotencyKeys(self._begin, self._changed)
 
     @property
     def refresh_tokens(self) -> FakeRefreshTokenRepository:

@@ -68,6 +68,7 @@ class TestMigrations:
             "outbox",
             "handled_events",
             "user_stats",
+            "idempotency_keys",
         }
 
         _alembic(empty_database, "downgrade", "base")

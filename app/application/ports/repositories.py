@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -85,3 +86,39 @@ class UserStatsRepository(Protocol):
     async def save(
         self, user_id: str, *, post_count: int, last_post_at: datetime | None
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdempotencyRecord:
+    """A user's Idempotency-Key: the request it came with, and the first response once
+    that request is done (None while it is in flight)."""
+
+    user_id: str
+    key: str
+    request_hash: str
+    started_at: datetime
+    response: str | None = None
+
+
+class IdempotencyKeys(Protocol):
+    async def add(self, record: IdempotencyRecord) -> bool:
+        """Store a new key; False, storing nothing, when the user has this key already."""
+        ...
+
+    async def get(self, user_id: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def restart(self, record: IdempotencyRecord, *, expected_started_at: datetime) -> bool:
+        """Replace the stored key by `record` if it still started at `expected_started_at`
+        (taking over an expired or abandoned key); False when another request took it."""
+        ...
+
+    async def complete(
+        self, user_id: str, key: str, *, started_at: datetime, response: str
+    ) -> bool:
+        """Keep the first response of the key's request, if the key is still the one
+        started at `started_at`; False when another request took it over."""
+        ...
+
+    async def remove(self, user_id: str, key: str, *, started_at: datetime) -> None:
+        """Forget the key, if it is still the one started at `started_at`."""
+        ...

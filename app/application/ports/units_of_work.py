@@ -13,6 +13,7 @@ from typing import Protocol, Self
 from app.application.ports.readers import PostReader, UserReader, UserStatsReader
 from app.application.ports.repositories import (
     HandledEvents,
+    IdempotencyKeys,
     PostRepository,
     RefreshTokenRepository,
     UserRepository,
@@ -55,6 +56,9 @@ class WriteUnitOfWork(Protocol):
 
     @property
     def user_stats(self) -> UserStatsRepository: ...
+
+    @property
+    def idempotency_keys(self) -> IdempotencyKeys: ...
 
     def touch(self, *tags: str) -> None:
         """Cached results carrying these tags become unreachable once this commits."""

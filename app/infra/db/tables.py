@@ -140,6 +140,23 @@ class UserStatsRow(SQLModel, table=True):
     )
 
 
+class IdempotencyKeyRow(SQLModel, table=True):
+    """A client's Idempotency-Key on a create: in flight, or done with the first response."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        Index("ix_idempotency_keys_started_at", "started_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    user_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    started_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    response: str | None = Field(default=None, sa_column=Column(LongText, nullable=True))
+
+
 outbox = OutboxRow.__table__  # type: ignore[attr-defined]
+idempotency_keys = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
 handled_events = HandledEventRow.__table__  # type: ignore[attr-defined]
 user_stats = UserStatsRow.__table__  # type: ignore[attr-defined]

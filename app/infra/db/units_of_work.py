@@ -23,6 +23,7 @@ from app.application.consistency import reads_from_primary
 from app.domain.errors import AppError, Contention, StaleConnection, Unavailable
 from app.domain.events import RecordsEvents
 from app.infra.repositories.sql_events import SqlHandledEvents, write_outbox
+from app.infra.repositories.sql_idempotency import SqlIdempotencyKeys
 from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
 from app.infra.repositories.sql_refresh_tokens import SqlRefreshTokenRepository
 from app.infra.repositories.sql_user_stats import SqlUserStatsReader, SqlUserStatsRepository
@@ -98,6 +99,10 @@ class SqlWriteUnitOfWork:
     @property
     def user_stats(self) -> SqlUserStatsRepository:
         return SqlUserStatsRepository(self.session)
+
+    @property
+    def idempotency_keys(self) -> SqlIdempotencyKeys:
+        return SqlIdempotencyKeys(self.session)
 
     def touch(self, *tags: str) -> None:
         self._touched.update(tags)

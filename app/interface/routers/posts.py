@@ -47,18 +47,44 @@ def _post_response(post: Post | PostView, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type=JSON, headers=headers)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description=(
+            "Retrying with the same key and body within 24 h returns the first response "
+            "(same post, 201) and creates nothing; another body is 422; 409 while the "
+            "first request is still in progress."
+        ),
+    ),
+]
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PostOut,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 409, 422),
 )
 async def create_post(
-    command: PostCommand, user_id: CurrentUserId, posts: PostCommands
+    command: PostCommand,
+    user_id: CurrentUserId,
+    posts: PostCommands,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Publish a post as the signed-in user."""
-    post = await posts.create_post(command, author_id=user_id)
-    return _post_response(post, status.HTTP_201_CREATED)
+    if idempotency_key is None:
+        post = await posts.create_post(command, author_id=user_id)
+        return _post_response(post, status.HTTP_201_CREATED)
+    created = await posts.create_post_once(
+        command, author_id=user_id, idempotency_key=idempotency_key
+    )
+    response = _post_response(created.post, status.HTTP_201_CREATED)
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @router.get("", response_model=PostsPageOut, responses=problem_responses(422))
