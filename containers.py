@@ -20,6 +20,7 @@ from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
+from app.application.throttling import LoginThrottle, ThrottlePolicy
 from app.domain.identity import utc_now
 from app.infra.cache.selection import (
     build_cache,
@@ -39,6 +40,7 @@ from app.infra.messaging.relay import OutboxRelay
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.settings import Settings, load_settings
+from app.infra.throttling import build_failure_counter
 
 
 class Container(containers.DeclarativeContainer):
@@ -182,12 +184,23 @@ class Container(containers.DeclarativeContainer):
     user_command_service = providers.Factory(
         UserCommandService, write_uow=write_uow.provider, hasher=password_hasher, clock=clock
     )
+    login_throttle = providers.Singleton(
+        LoginThrottle,
+        counter=providers.Singleton(build_failure_counter, settings, redis_client),
+        policy=providers.Singleton(
+            ThrottlePolicy,
+            failures_per_account=settings.provided.login_failures_per_account,
+            failures_per_address=settings.provided.login_failures_per_address,
+            window_seconds=settings.provided.login_failure_window_seconds,
+        ),
+    )
     auth_command_service = providers.Factory(
         AuthCommandService,
         write_uow=write_uow.provider,
         hasher=password_hasher,
         tokens=token_codec,
         clock=clock,
+        throttle=login_throttle,
     )
     post_command_service = providers.Factory(
         PostCommandService, write_uow=write_uow.provider, clock=clock

@@ -29,6 +29,16 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class TooManyAttempts(AppError):
+    """Refused for now after repeated failures; allowed again after `retry_after` seconds."""
+
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class PreconditionFailed(AppError):
     title = "Precondition Failed"
 

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr
     jwt_access_ttl_seconds: int
     jwt_refresh_ttl_seconds: int
+    login_failures_per_account: int
+    login_failures_per_address: int
+    login_failure_window_seconds: int
 
     cache_backend: Literal["memory", "redis", "none"]
     redis_url: SecretStr

@@ -19,6 +19,7 @@ from app.domain.errors import (
     InvalidInput,
     NotFound,
     PreconditionFailed,
+    TooManyAttempts,
     Unauthorized,
     Unavailable,
 )
@@ -34,6 +35,7 @@ STATUS_OF: dict[type[AppError], int] = {
     Conflict: 409,
     PreconditionFailed: 412,
     InvalidInput: 422,
+    TooManyAttempts: 429,
     Unavailable: 503,
 }
 
@@ -90,6 +92,8 @@ async def _app_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AppError)
     status = _status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     errors = None
     if isinstance(error, InvalidInput):
         location: list[str | int] = ["body", error.field] if error.field else ["body"]

@@ -8,11 +8,13 @@ import hashlib
 class FakePasswordHasher:
     def __init__(self) -> None:
         self.burned = 0
+        self.verified = 0
 
     async def hash(self, password: str) -> str:
         return "fake$" + hashlib.sha256(password.encode()).hexdigest()
 
     async def verify(self, password_hash: str, password: str) -> bool:
+        self.verified += 1
         return password_hash == await self.hash(password)
 
     async def burn(self) -> None:

@@ -9,6 +9,7 @@ from app.application.consistency import act_as
 from app.application.handlers import CommandService, command_handler
 from app.application.ports.security import PasswordHasher, TokenCodec
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.application.throttling import LoginThrottle
 from app.domain.errors import Unauthorized
 from app.domain.users import User
 
@@ -29,20 +30,30 @@ class AuthCommandService(CommandService):
         hasher: PasswordHasher,
         tokens: TokenCodec,
         clock: Clock,
+        throttle: LoginThrottle,
     ) -> None:
         super().__init__(write_uow)
         self._hasher = hasher
         self._tokens = tokens
         self._clock = clock
+        self._throttle = throttle
 
-    async def login(self, email: str, password: str) -> TokenPair:
-        """Check the password between two short transactions, holding no connection."""
+    async def login(self, email: str, password: str, *, address: str | None = None) -> TokenPair:
+        """Check the password between two short transactions, holding no connection.
+
+        Refused with TooManyAttempts, before any password is checked, once the account
+        or the client `address` has failed too often (see `LoginThrottle`).
+        """
+        await self._throttle.check(email, address)
         user = await self._find_user(email)
         if user is None:
             await self._hasher.burn()
+            await self._throttle.failed(email, address)
             raise Unauthorized(BAD_CREDENTIALS)
         if not await self._hasher.verify(user.password_hash, password):
+            await self._throttle.failed(email, address)
             raise Unauthorized(BAD_CREDENTIALS)
+        await self._throttle.succeeded(email)
         act_as(user.id)  # their next reads must see the account, whatever the replica lags
         return await self._issue_pair(user.id)
 

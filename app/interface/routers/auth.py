@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from app.application.commands.auth import TokenPair
 from app.interface.dependencies import AuthCommands
@@ -14,16 +14,22 @@ from app.interface.schemas.users import RefreshIn, TokenPairOut
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=TokenPairOut, responses=problem_responses(401, 422))
+@router.post("/token", response_model=TokenPairOut, responses=problem_responses(401, 422, 429))
 async def issue_token(
     username: Annotated[str, Form(description="the account's email", max_length=254)],
     password: Annotated[str, Form(max_length=128)],
     auth: AuthCommands,
+    request: Request,
     response: Response,
 ) -> TokenPairOut:
-    """Sign in (OAuth2 password flow): a short-lived access token and a refresh token."""
+    """Sign in (OAuth2 password flow): a short-lived access token and a refresh token.
+
+    Repeated failures for one account or from one address are answered 429 with
+    `Retry-After` until their window closes.
+    """
     response.headers["Cache-Control"] = "no-store"
-    return _token_pair(await auth.login(username, password))
+    address = request.client.host if request.client else None
+    return _token_pair(await auth.login(username, password, address=address))
 
 
 @router.post("/refresh", response_model=TokenPairOut, responses=problem_responses(401, 422))

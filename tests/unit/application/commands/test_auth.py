@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app.application.commands.auth import AuthCommandService, TokenPair
-from app.domain.errors import Unauthorized
+from app.application.throttling import LoginThrottle, ThrottlePolicy
+from app.domain.errors import TooManyAttempts, Unauthorized
 from app.domain.identity import utc_now
 from app.domain.users import User
 from app.infra.security.jwt_codec import JwtTokenCodec
+from app.infra.throttling import MemoryFailureCounter
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeWriteUnitOfWork
@@ -33,15 +35,30 @@ async def ada(database: FakeDatabase, hasher: FakePasswordHasher) -> User:
     return user
 
 
+class Ticking:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticking() -> Ticking:
+    return Ticking()
+
+
 @pytest.fixture
 def auth(
-    database: FakeDatabase, hasher: FakePasswordHasher, codec: JwtTokenCodec
+    database: FakeDatabase, hasher: FakePasswordHasher, codec: JwtTokenCodec, ticking: Ticking
 ) -> AuthCommandService:
+    policy = ThrottlePolicy(failures_per_account=3, failures_per_address=5, window_seconds=60)
     return AuthCommandService(
         write_uow=lambda: FakeWriteUnitOfWork(database),
         hasher=hasher,
         tokens=codec,
         clock=utc_now,
+        throttle=LoginThrottle(MemoryFailureCounter(clock=ticking), policy),
     )
 
 
@@ -146,3 +163,55 @@ class TestRefresh:
     async def test_garbage_is_unauthorized(self, auth: AuthCommandService) -> None:
         with pytest.raises(Unauthorized):
             await auth.refresh("not.a.token")
+
+
+class TestThrottling:
+    async def test_an_account_that_failed_too_often_is_refused_until_its_window_ends(
+        self, auth: AuthCommandService, ada: User, ticking: Ticking, hasher: FakePasswordHasher
+    ) -> None:
+        for _ in range(3):
+            with pytest.raises(Unauthorized):
+                await auth.login("ada@example.com", "wrong")
+        verified = hasher.verified
+
+        with pytest.raises(TooManyAttempts) as refused:
+            await auth.login("ADA@example.com", PASSWORD, address="10.0.0.9")
+        ticking.now += 60
+
+        assert refused.value.retry_after == 60
+        assert hasher.verified == verified  # refused before any password is checked
+        assert (await auth.login("ada@example.com", PASSWORD)).access_token
+
+    async def test_unknown_emails_are_throttled_like_known_ones(
+        self, auth: AuthCommandService
+    ) -> None:
+        for _ in range(3):
+            with pytest.raises(Unauthorized):
+                await auth.login("nobody@example.com", "wrong")
+
+        with pytest.raises(TooManyAttempts):
+            await auth.login("nobody@example.com", "wrong")
+
+    async def test_an_address_that_failed_too_often_is_refused_for_every_account(
+        self, auth: AuthCommandService, ada: User
+    ) -> None:
+        for number in range(5):
+            with pytest.raises(Unauthorized):
+                await auth.login(f"user{number}@example.com", "wrong", address="10.0.0.1")
+
+        with pytest.raises(TooManyAttempts):
+            await auth.login("ada@example.com", PASSWORD, address="10.0.0.1")
+        assert (await auth.login("ada@example.com", PASSWORD, address="10.0.0.2")).access_token
+
+    async def test_a_success_clears_the_account_count(
+        self, auth: AuthCommandService, ada: User
+    ) -> None:
+        for _ in range(2):
+            with pytest.raises(Unauthorized):
+                await auth.login("ada@example.com", "wrong")
+        await auth.login("ada@example.com", PASSWORD)
+        for _ in range(2):
+            with pytest.raises(Unauthorized):
+                await auth.login("ada@example.com", "wrong")
+
+        assert (await auth.login("ada@example.com", PASSWORD)).access_token

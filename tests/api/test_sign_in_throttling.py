@@ -1,0 +1,47 @@
+"""Sign-in throttling over HTTP: 429 with Retry-After, shared by processes through Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from tests.api.conftest import assert_problem, make_container, register, serving
+from tests.databases import ScratchDatabase
+
+
+async def sign_in(client: httpx.AsyncClient, password: str) -> httpx.Response:
+    return await client.post(
+        "/api/v1/auth/token", data={"username": "ada@example.com", "password": password}
+    )
+
+
+class TestSignInThrottling:
+    async def test_repeated_failures_get_429_with_retry_after(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        await register(client)
+        failures = [(await sign_in(client, "wrong")).status_code for _ in range(5)]
+
+        refused = await sign_in(client, "correct horse")
+
+        assert failures == [401] * 5
+        problem = assert_problem(refused, 429)
+        assert "try again later" in problem["detail"]
+        assert 890 <= int(refused.headers["retry-after"]) <= 900
+
+    async def test_the_count_is_shared_by_processes_through_redis(
+        self, fresh_database: ScratchDatabase, redis_url: str
+    ) -> None:
+        shared = {"redis_url": redis_url, "cache_prefix": f"test-{uuid.uuid4().hex[:8]}"}
+        async with (
+            serving(make_container(fresh_database.url, **shared)) as one,
+            serving(make_container(fresh_database.url, **shared)) as other,
+        ):
+            await register(one.client)
+            for client in (one.client, other.client) * 2 + (one.client,):
+                assert (await sign_in(client, "wrong")).status_code == 401
+
+            refused = await sign_in(other.client, "correct horse")
+
+        assert_problem(refused, 429)
