@@ -103,6 +103,27 @@ class TestRefresh:
 
         assert_problem(again, 401)
 
+    async def test_a_replayed_refresh_token_revokes_its_whole_family(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        stolen = await _token_pair(client)
+        other_session = await _signed_in_pair(client)
+        refresh = "/api/v1/auth/refresh"
+        rotated = await client.post(refresh, json={"refresh_token": stolen["refresh_token"]})
+        assert rotated.status_code == 200
+
+        replay = await client.post(refresh, json={"refresh_token": stolen["refresh_token"]})
+        descendant = await client.post(
+            refresh, json={"refresh_token": rotated.json()["refresh_token"]}
+        )
+        unrelated = await client.post(
+            refresh, json={"refresh_token": other_session["refresh_token"]}
+        )
+
+        assert_problem(replay, 401)
+        assert_problem(descendant, 401)  # the family went with the replay
+        assert unrelated.status_code == 200  # another sign-in is another family
+
     async def test_an_access_token_is_not_a_refresh_token(self, client: httpx.AsyncClient) -> None:
         pair = await _token_pair(client)
 

@@ -15,7 +15,7 @@ from app.application.ports.readers import (
     UserStatsView,
     UserView,
 )
-from app.application.ports.repositories import IdempotencyRecord
+from app.application.ports.repositories import IdempotencyRecord, RefreshUse
 from app.domain.errors import Conflict, NotFound, PreconditionFailed
 from app.domain.events import RecordsEvents
 from app.domain.posts import Post
@@ -149,19 +149,32 @@ class FakeUserStatsReader:
 
 
 class FakeRefreshTokenRepository(_Tracked):
-    async def add(self, token_id: str, *, user_id: str, expires_at: datetime) -> None:
+    async def add(
+        self, token_id: str, *, user_id: str, family_id: str, expires_at: datetime
+    ) -> None:
         tables = await self._begin()
-        tables.refresh_tokens[token_id] = StoredRefreshToken(user_id, expires_at)
+        tables.refresh_tokens[token_id] = StoredRefreshToken(user_id, family_id, expires_at)
         self._touch("refresh_tokens", token_id)
 
-    async def use(self, token_id: str, *, now: datetime) -> str | None:
+    async def use(self, token_id: str, *, now: datetime) -> RefreshUse | None:
         tables = await self._begin()
         token = tables.refresh_tokens.get(token_id)
-        if token is None or token.used_at is not None or token.expires_at <= now:
+        if token is None:
+            return None
+        if token.used_at is not None:
+            return RefreshUse(user_id=token.user_id, family_id=token.family_id, first=False)
+        if token.revoked_at is not None or token.expires_at <= now:
             return None
         token.used_at = now
         self._touch("refresh_tokens", token_id)
-        return token.user_id
+        return RefreshUse(user_id=token.user_id, family_id=token.family_id, first=True)
+
+    async def revoke_family(self, family_id: str, *, now: datetime) -> None:
+        tables = await self._begin()
+        for token_id, token in tables.refresh_tokens.items():
+            if token.family_id == family_id and token.revoked_at is None:
+                token.revoked_at = now
+                self._touch("refresh_tokens", token_id)
 
 
 def _view(post: Post) -> PostView:

@@ -23,8 +23,10 @@ from app.domain.users import User
 @dataclass(slots=True)
 class StoredRefreshToken:
     user_id: str
+    family_id: str
     expires_at: datetime
     used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 @dataclass(slots=True)

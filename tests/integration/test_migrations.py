@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
+from app.domain.identity import utc_now
 from tests.databases import (
     ScratchDatabase,
     create_mariadb_database,
@@ -77,3 +78,40 @@ class TestMigrations:
         _alembic(empty_database, "upgrade", "head")
         output = _alembic(empty_database, "check")
         assert "No new upgrade operations detected" in output
+
+    async def test_refresh_tokens_issued_before_families_keep_working(
+        self, empty_database: str
+    ) -> None:
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        from app.infra.db.engines import build_engine
+        from app.infra.db.units_of_work import SqlWriteUnitOfWork
+        from tests.databases import ENGINE_OPTIONS
+
+        _alembic(empty_database, "upgrade", "0003")
+        engine = build_engine(empty_database, read_only=False, **ENGINE_OPTIONS)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text(
+                        "INSERT INTO users (id, email, email_key, display_name, password_hash,"
+                        " created_at) VALUES ('u1', 'a@x.io', 'a@x.io', 'A', 'h',"
+                        " '2026-01-01 00:00:00')"
+                    )
+                )
+                await connection.execute(
+                    text(
+                        "INSERT INTO refresh_tokens (id, user_id, expires_at)"
+                        " VALUES ('old-token', 'u1', '2099-01-01 00:00:00')"
+                    )
+                )
+            _alembic(empty_database, "upgrade", "head")
+            sessions = async_sessionmaker(bind=engine, expire_on_commit=False)
+            async with SqlWriteUnitOfWork(sessions) as uow:
+                use = await uow.refresh_tokens.use("old-token", now=utc_now())
+        finally:
+            await engine.dispose()
+
+        assert use is not None
+        assert (use.user_id, use.first) == ("u1", True)

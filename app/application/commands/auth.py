@@ -61,22 +61,43 @@ class AuthCommandService(CommandService):
     async def _find_user(self, email: str) -> User | None:
         return await self.uow.users.get_by_email(email)
 
-    @command_handler
     async def refresh(self, refresh_token: str) -> TokenPair:
+        """A new pair for a refresh token, which is retired (rotation).
+
+        A retired token presented again means it leaked (or its pair did): the whole
+        family, every token descended from the same sign-in, is revoked, so neither the
+        thief nor the client can refresh any more and the user signs in again.
+        """
         claims = self._tokens.decode(refresh_token, kind="refresh")
-        owner = await self.uow.refresh_tokens.use(claims.token_id, now=self._clock())
-        if owner is None or owner != claims.subject:
+        pair = await self._rotate(claims.token_id, claims.subject)
+        if pair is None:
             raise Unauthorized("the refresh token is invalid, expired or already used")
-        act_as(owner)
-        return await self._issue_pair(owner)
+        return pair
 
     @command_handler
-    async def _issue_pair(self, user_id: str) -> TokenPair:
+    async def _rotate(self, token_id: str, subject: str) -> TokenPair | None:
+        """The new pair; None, with the revocation committed, when the token is refused."""
+        now = self._clock()
+        use = await self.uow.refresh_tokens.use(token_id, now=now)
+        if use is None or use.user_id != subject:
+            return None
+        if not use.first:
+            await self.uow.refresh_tokens.revoke_family(use.family_id, now=now)
+            return None
+        act_as(use.user_id)
+        return await self._issue_pair(use.user_id, family_id=use.family_id)
+
+    @command_handler
+    async def _issue_pair(self, user_id: str, *, family_id: str | None = None) -> TokenPair:
+        """Tokens for the user; a sign-in starts a family, a refresh continues its own."""
         now = self._clock()
         access, _ = self._tokens.issue(subject=user_id, kind="access", now=now)
         refresh, refresh_claims = self._tokens.issue(subject=user_id, kind="refresh", now=now)
         await self.uow.refresh_tokens.add(
-            refresh_claims.token_id, user_id=user_id, expires_at=refresh_claims.expires_at
+            refresh_claims.token_id,
+            user_id=user_id,
+            family_id=family_id or refresh_claims.token_id,
+            expires_at=refresh_claims.expires_at,
         )
         return TokenPair(
             access_token=access,

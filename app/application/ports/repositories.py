@@ -46,11 +46,31 @@ class PostRepository(Protocol):
         ...
 
 
-class RefreshTokenRepository(Protocol):
-    async def add(self, token_id: str, *, user_id: str, expires_at: datetime) -> None: ...
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshUse:
+    """A refresh token presented: whose it is, its family, and whether it was still fresh."""
 
-    async def use(self, token_id: str, *, now: datetime) -> str | None:
-        """Mark the token used, once: the owner's id the first time, None ever after."""
+    user_id: str
+    family_id: str
+    first: bool
+    """False: the token had been used before, so it is being replayed."""
+
+
+class RefreshTokenRepository(Protocol):
+    """Refresh tokens by id (stored only as a digest), each in the family of the sign-in
+    that started its chain of rotations."""
+
+    async def add(
+        self, token_id: str, *, user_id: str, family_id: str, expires_at: datetime
+    ) -> None: ...
+
+    async def use(self, token_id: str, *, now: datetime) -> RefreshUse | None:
+        """Mark the token used. None when it is unknown, expired or revoked; `first` is
+        False when it had been used already (the token was replayed)."""
+        ...
+
+    async def revoke_family(self, family_id: str, *, now: datetime) -> None:
+        """No token of the family can be used any more."""
         ...
 
 

@@ -81,15 +81,19 @@ class PostTagRow(SQLModel, table=True):
 
 
 class RefreshTokenRow(SQLModel, table=True):
+    """A refresh token, by the SHA-256 of its id: the table never holds a usable id."""
+
     __tablename__ = "refresh_tokens"
     __table_args__ = MYSQL_TABLE_OPTIONS
 
-    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    id: str = Field(primary_key=True, max_length=64)
     user_id: str = Field(
         sa_column=Column(String(ID_LENGTH), ForeignKey("users.id"), nullable=False, index=True)
     )
+    family_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False, index=True))
     expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
 
 
 users = UserRow.__table__  # type: ignore[attr-defined]
