@@ -155,3 +155,21 @@ class TestOpenApi:
 
         assert response.status_code == 200
         assert "swagger" in response.text.lower()
+
+
+class TestMethodNotAllowed:
+    @pytest.mark.parametrize(
+        ("method", "path", "allowed"),
+        [
+            ("DELETE", "/api/v1/posts", "GET, HEAD, POST"),
+            ("POST", f"/api/v1/posts/{'0' * 8}", "DELETE, GET, HEAD, PATCH, PUT"),
+            ("PUT", "/health/live", "GET, HEAD"),
+        ],
+    )
+    async def test_405_names_every_method_the_path_takes(
+        self, client: httpx.AsyncClient, method: str, path: str, allowed: str
+    ) -> None:
+        response = await client.request(method, path)
+
+        assert_problem(response, 405)
+        assert response.headers["allow"] == allowed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from app.application.commands.posts import PostCommand, PostPatch
 from app.application.ports.readers import PostView
@@ -17,9 +17,13 @@ from app.interface.schemas.posts import PostOut, PostsPageOut
 
 router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
 
-IfMatch = Annotated[
-    list[str] | None, Header(description="Write only if the post still has one of these ETags")
-]
+IF_MATCH_PARAMETER = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "Write only if the post still has one of these ETags",
+    "schema": {"type": "string"},
+}
 IF_NONE_MATCH_PARAMETER = {
     "name": "If-None-Match",
     "in": "header",
@@ -34,6 +38,15 @@ FastAPI's parameter machinery on every request."""
 def _joined(header_lines: list[str] | None) -> str | None:
     """Repeated header lines mean the same as one comma-separated line."""
     return None if header_lines is None else ", ".join(header_lines)
+
+
+async def _if_match(request: Request) -> str | None:
+    """Every If-Match line, joined (a list-typed header parameter would document an array)."""
+    return _joined(request.headers.getlist("if-match") or None)
+
+
+IfMatch = Annotated[str | None, Depends(_if_match)]
+CONDITIONAL_WRITE = {"parameters": [IF_MATCH_PARAMETER]}
 
 
 JSON = "application/json"
@@ -116,41 +129,47 @@ async def get_post(post_id: str, posts: PublicPostQueries, request: Request) -> 
 
 
 @router.put(
-    "/{post_id}", response_model=PostOut, responses=problem_responses(401, 403, 404, 412, 422)
+    "/{post_id}",
+    response_model=PostOut,
+    responses=problem_responses(401, 403, 404, 412, 422),
+    openapi_extra=CONDITIONAL_WRITE,
 )
 async def replace_post(
     post_id: str,
     command: PostCommand,
     user_id: CurrentUserId,
     posts: PostCommands,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     """Replace a post's title, body and tags (author only)."""
     post = await posts.update_post(
         post_id,
         command,
         user_id=user_id,
-        accepted_versions=accepted_versions(_joined(if_match), post_id),
+        accepted_versions=accepted_versions(if_match, post_id),
     )
     return _post_response(post)
 
 
 @router.patch(
-    "/{post_id}", response_model=PostOut, responses=problem_responses(401, 403, 404, 412, 422)
+    "/{post_id}",
+    response_model=PostOut,
+    responses=problem_responses(401, 403, 404, 412, 422),
+    openapi_extra=CONDITIONAL_WRITE,
 )
 async def patch_post(
     post_id: str,
     patch: PostPatch,
     user_id: CurrentUserId,
     posts: PostCommands,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     """Change some of a post's title, body and tags (author only)."""
     post = await posts.patch_post(
         post_id,
         patch,
         user_id=user_id,
-        accepted_versions=accepted_versions(_joined(if_match), post_id),
+        accepted_versions=accepted_versions(if_match, post_id),
     )
     return _post_response(post)
 
@@ -160,12 +179,13 @@ async def patch_post(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=problem_responses(401, 403, 404, 412),
+    openapi_extra=CONDITIONAL_WRITE,
 )
 async def delete_post(
-    post_id: str, user_id: CurrentUserId, posts: PostCommands, if_match: IfMatch = None
+    post_id: str, user_id: CurrentUserId, posts: PostCommands, if_match: IfMatch
 ) -> Response:
     """Delete a post (author only)."""
     await posts.delete_post(
-        post_id, user_id=user_id, accepted_versions=accepted_versions(_joined(if_match), post_id)
+        post_id, user_id=user_id, accepted_versions=accepted_versions(if_match, post_id)
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
