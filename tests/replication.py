@@ -10,7 +10,6 @@ purpose; `resume()` lets it catch up.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ import pymysql  # type: ignore[import-untyped]
 import pytest
 
 from tests.databases import IN_CI
+from tests.e2e.servers import free_port
 
 SERVER = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
 INSTALL = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
@@ -31,13 +31,6 @@ DATABASE = "app"
 REPLICATION_USER = "replicator"
 REPLICATION_PASSWORD = "replication-only-test-password"
 START_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -91,7 +84,7 @@ def _start(name: str, root: Path, server_id: int, *options: str) -> Server:
     )
     if install.returncode != 0:
         raise RuntimeError(f"mariadb-install-db failed: {install.stderr[-2000:]}")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [
             SERVER,

@@ -32,16 +32,10 @@ from tests.e2e.messaging import (
     start_worker,
     stop_worker,
 )
+from tests.e2e.servers import free_port
 
 pytestmark = pytest.mark.mariadb
 TIMEOUT = 45
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _broker_or_skip() -> None:
@@ -73,7 +67,7 @@ async def database() -> AsyncIterator[ScratchDatabase]:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[MailBox, int]]:
-    port = _free_port()
+    port = free_port()
     with smtp_server(port) as box:
         yield box, port
 
@@ -177,7 +171,7 @@ class TestBrokerOutage:
         start: Callable[[], Worker],
     ) -> None:
         start()
-        link = BrokerLink(_free_port())
+        link = BrokerLink(free_port())
         await link.up()
         cut_off = _api(dict(settings), f"amqp://guest:guest@127.0.0.1:{link.port}//")
         api = await anext(cut_off)
@@ -228,14 +222,7 @@ class TestWorkerKilled:
 
         await eventually(lambda: _true_if(box.received == ["killed@example.com"]), "one mail")
         await asyncio.sleep(1)
-        async with database.engine.connect() as connection:
-            claims = (
-                await connection.execute(
-                    select(func.count())
-                    .select_from(handled_events)
-                    .where(handled_events.c.consumer == "welcome_mail")
-                )
-            ).scalar_one()
+        claims = await _welcome_mails_recorded(database)
         assert box.received == ["killed@example.com"]
         assert claims == 1
 
@@ -260,18 +247,21 @@ class TestWorkerStopped:
         box.release(refuse=False)
         exit_code = await asyncio.to_thread(worker.process.wait, TIMEOUT)
 
-        async with database.engine.connect() as connection:
-            claims = (
-                await connection.execute(
-                    select(func.count())
-                    .select_from(handled_events)
-                    .where(handled_events.c.consumer == "welcome_mail")
-                )
-            ).scalar_one()
+        claims = await _welcome_mails_recorded(database)
         assert still_running  # it waited for the task in hand
         assert exit_code == 0, worker.output()
         assert box.received == ["stopped@example.com"]
         assert claims == 1  # finished and recorded before the process left
+
+
+async def _welcome_mails_recorded(database: ScratchDatabase) -> int:
+    async with database.engine.connect() as connection:
+        query = (
+            select(func.count())
+            .select_from(handled_events)
+            .where(handled_events.c.consumer == "welcome_mail")
+        )
+        return int((await connection.execute(query)).scalar_one())
 
 
 async def _true_if(value: bool) -> bool:

@@ -18,3 +18,13 @@ class FakeClock:
 
     def advance(self, seconds: float = 1.0) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+class Ticking:
+    """A monotonic clock (seconds, like `time.monotonic`) that tests move forward."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -30,17 +30,7 @@ from app.infra.cache.memory import MemoryCache
 from tests.fakes.repositories import FakePostReader
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
-from tests.unit.clock import T0, FakeClock
-
-
-class Ticking:
-    """A monotonic clock for the memory cache that tests move forward."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.unit.clock import T0, FakeClock, Ticking
 
 
 @pytest.fixture

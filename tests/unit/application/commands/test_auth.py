@@ -14,6 +14,7 @@ from app.infra.throttling import MemoryFailureCounter
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.unit.clock import Ticking
 
 PASSWORD = "correct horse"
 
@@ -33,14 +34,6 @@ async def ada(database: FakeDatabase, hasher: FakePasswordHasher) -> User:
     )
     database.tables.users[user.id] = user
     return user
-
-
-class Ticking:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
