@@ -19,7 +19,13 @@ def create_app(container: Container | None = None) -> FastAPI:
         json_lines=uses_json(settings.log_format, settings.app_profile),
         filters=[RequestIdLogFilter()],
     )
-    return build_api(container, opentelemetry=settings.opentelemetry, freeze_gc=settings.gc_freeze)
+    return build_api(
+        container,
+        opentelemetry=settings.opentelemetry,
+        freeze_gc=settings.gc_freeze,
+        max_body_bytes=settings.max_request_body_bytes,
+        max_url_bytes=settings.max_url_bytes,
+    )
 
 
 app = create_app()

@@ -19,6 +19,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "{levelname}{name}{request_id}{message}"
 SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn.error")
 """The servers' own loggers: routed through the same handler, in the same format."""
+INDISCREET_LOGGERS = ("aiosqlite",)
+"""Libraries that log statements with their values at DEBUG (password hashes among them):
+held at INFO whatever LOG_LEVEL says."""
 
 
 class DefaultRequestId(logging.Filter):
@@ -68,3 +71,5 @@ def configure_logging(
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()
         server_logger.propagate = True
+    for name in INDISCREET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)

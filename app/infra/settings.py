@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "text"]
     opentelemetry: bool
     gc_freeze: bool
+    max_request_body_bytes: int
+    max_url_bytes: int
 
     # Secret: a full URL may carry the password.
     database_url: SecretStr

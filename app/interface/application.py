@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from fastapi import FastAPI
 
+from app.interface.limits import RequestLimits
 from app.interface.middleware import RequestMiddleware
 from app.interface.openapi import install_openapi
 from app.interface.problems import install_problem_handlers
@@ -28,7 +29,12 @@ async def _maybe_await(result: Any) -> None:
 
 
 def build_api(
-    container: ResourceContainer, *, opentelemetry: bool = False, freeze_gc: bool = True
+    container: ResourceContainer,
+    *,
+    opentelemetry: bool = False,
+    freeze_gc: bool = True,
+    max_body_bytes: int,
+    max_url_bytes: int,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +61,9 @@ def build_api(
     )
     api.state.container = container
     install_problem_handlers(api)
+    # The last added runs first: every request, even one refused for its size, gets an
+    # id, a log line and its metrics.
+    api.add_middleware(RequestLimits, max_body_bytes=max_body_bytes, max_url_bytes=max_url_bytes)
     api.add_middleware(RequestMiddleware)
     # Requests are matched against routers in this order: the busiest come first.
     routers = [posts.router, users.router, auth.router, health.router, metrics.router]
