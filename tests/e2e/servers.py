@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -57,14 +58,19 @@ def wait_until_live(base: str, process: subprocess.Popen[str], timeout: float = 
     pytest.fail(f"the server did not start: {process.communicate(timeout=10)[0]}")
 
 
-def start_uvicorn(env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen[str]]:
-    """One uvicorn process of the app on a free port; its base URL, once it is live."""
+def start_uvicorn(
+    env: dict[str, str], workdir: Path, *, log: IO[str] | None = None
+) -> tuple[str, subprocess.Popen[str]]:
+    """One uvicorn process of the app on a free port; its base URL, once it is live.
+
+    Its output goes to `log` when given, else to a pipe that the caller reads (and must,
+    before a chatty server fills it and stalls)."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log"],
         cwd=workdir,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
