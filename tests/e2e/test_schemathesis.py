@@ -52,28 +52,32 @@ class TestSchemathesis:
     async def test_every_operation_holds_to_its_schema_and_never_fails_on_the_server(
         self, tmp_path: Path
     ) -> None:
-        # WARNING: the server's output goes to a pipe read only at the end.
         env = environment(
             {"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1", "LOG_LEVEL": "WARNING"}
         )
         migrate(env, tmp_path)
-        base, server = start_uvicorn(env, tmp_path)
-        try:
-            async with httpx.AsyncClient(base_url=base) as client:
-                account = {"email": "fuzz@example.com", "password": "long enough password"}
-                await client.post("/api/v1/users", json={**account, "display_name": "Fuzz"})
-                signed_in = await client.post(
-                    "/api/v1/auth/token",
-                    data={"username": account["email"], "password": account["password"]},
-                )
-            result = run_schemathesis(base, signed_in.json()["access_token"])
-        finally:
-            server.terminate()
-            log = server.communicate(timeout=30)[0]
+        log_path = tmp_path / "server.log"
+        with log_path.open("w") as log_file:
+            base, server = start_uvicorn(env, tmp_path, log=log_file)
+            try:
+                async with httpx.AsyncClient(base_url=base) as client:
+                    account = {"email": "fuzz@example.com", "password": "long enough password"}
+                    await client.post("/api/v1/users", json={**account, "display_name": "Fuzz"})
+                    signed_in = await client.post(
+                        "/api/v1/auth/token",
+                        data={"username": account["email"], "password": account["password"]},
+                    )
+                result = run_schemathesis(base, signed_in.json()["access_token"])
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        log = log_path.read_text()
 
         report = result.stdout + result.stderr
         generated = re.search(r"(\d+) generated", report)
         assert result.returncode == 0, report
         assert generated is not None
         assert int(generated.group(1)) >= 500, report
+        summary = next(line for line in report.splitlines() if generated.group(0) in line)
+        print(f"schemathesis: {summary.strip()}")
         assert "Traceback" not in log, log
