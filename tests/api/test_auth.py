@@ -163,22 +163,6 @@ class TestRefresh:
 
 
 class TestTokenOfAVanishedUser:
-    async def test_a_valid_token_for_no_existing_user_is_401(self, api: Api) -> None:
-        codec = api.container.token_codec()
-        token, _ = codec.issue(
-            subject="01890000-0000-7000-8000-000000000000", kind="access", now=utc_now()
-        )
-        auth = {"Authorization": f"Bearer {token}"}
-
-        me = await api.client.get("/api/v1/users/me", headers=auth)
-        post = await api.client.post(
-            "/api/v1/posts", json={"title": "t", "body": "b"}, headers=auth
-        )
-
-        assert_problem(me, 401)
-        assert_problem(post, 401)
-        assert post.headers["www-authenticate"] == "Bearer"
-
     async def test_a_token_whose_subject_is_not_an_id_is_401(self, api: Api) -> None:
         codec = api.container.token_codec()
         token, _ = codec.issue(subject="x" * 64, kind="access", now=utc_now())

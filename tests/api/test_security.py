@@ -89,6 +89,7 @@ def _tampered(token: str, subject: str) -> str:
 
 
 HOUR_AGO = -3600
+NO_SUCH_USER = "01890000-0000-7000-8000-000000000000"
 Forge = Callable[[str, str, str, str], str]
 FORGERIES: dict[str, Forge] = {
     # (secret, subject, kind, a genuine token of that kind for another user) -> a token
@@ -105,6 +106,7 @@ FORGERIES: dict[str, Forge] = {
         _claims(sub, "refresh" if kind == "access" else "access"), s, "HS256"
     ),
     "tampered subject": lambda _s, sub, _k, token: _tampered(token, sub),
+    "no such user": lambda s, _sub, kind, _t: jwt.encode(_claims(NO_SUCH_USER, kind), s, "HS256"),
 }
 
 
