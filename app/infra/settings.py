@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import quote
 
-from pydantic import SecretStr, model_validator
+from pydantic import PositiveInt, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "text"]
     opentelemetry: bool
     gc_freeze: bool
-    max_request_body_bytes: int
-    max_url_bytes: int
+    max_request_body_bytes: PositiveInt
+    max_url_bytes: PositiveInt
 
     # Secret: a full URL may carry the password.
     database_url: SecretStr

@@ -4,7 +4,11 @@ A URL longer than `max_url_bytes` (path and query string) is refused with 414, a
 body announced by `Content-Length` as larger than `max_body_bytes` with 413, before a
 byte of it is read, a token is checked or a database is touched. A body sent without a
 length (chunked) is counted as it arrives and refused with 413 as soon as it passes the
-limit; what is left of it is never read.
+limit. Every refusal closes the connection, so the server reads no more of the body.
+
+Starlette's own body limit is not used: outside a route's body parsing it answers in
+plain text rather than problem details, and it leaves the connection open, so the
+server keeps reading the body it refused.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.interface.problems import problem_response
 
 BODY_TOO_LARGE = "the request body is larger than {limit} bytes"
+CLOSE = {"Connection": "close"}
+INSTANCE_CHARACTERS = 200
 URL_TOO_LONG = "the URL is longer than {limit} bytes"
 
 
@@ -31,9 +37,9 @@ class RequestLimits:
         refusal = self._refusal(scope)
         if refusal is not None:
             status, detail = refusal
-            response = problem_response(
-                scope["path"], status, detail, headers={"Connection": "close"}
-            )
+            # The instance names the path, cut short: a refused URL may be very long.
+            instance = scope["path"][:INSTANCE_CHARACTERS]
+            response = problem_response(instance, status, detail, headers=CLOSE)
             await response(scope, receive, send)
             return
         await self.app(scope, self._counting(receive), send)
@@ -66,7 +72,8 @@ class RequestLimits:
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     # Raised into the route's body parsing; the problem handlers answer it.
-                    raise HTTPException(413, BODY_TOO_LARGE.format(limit=self.max_body_bytes))
+                    detail = BODY_TOO_LARGE.format(limit=self.max_body_bytes)
+                    raise HTTPException(413, detail, headers=CLOSE)
             return message
 
         return counted

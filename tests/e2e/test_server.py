@@ -6,7 +6,10 @@ by the environment variables operators already use.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -139,3 +142,59 @@ class TestSeveralWorkers:
 
         assert result.returncode != 0
         assert "CACHE_BACKEND=memory keeps one cache per process" in result.stderr
+
+
+def _raw(base: str, head: bytes) -> socket.socket:
+    host, port = base.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=10)
+    connection.sendall(head)
+    return connection
+
+
+def _read_to_close(connection: socket.socket) -> bytes:
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+class TestOversizedRequestsOverTcp:
+    """The limits as a client on the network meets them: refused, and the connection
+    closed, so a body that is too large is never read to its end."""
+
+    LIMIT = 1000
+
+    @pytest.fixture
+    def base(self, tmp_path: Path) -> Iterator[str]:
+        env = environment({"MAX_REQUEST_BODY_BYTES": str(self.LIMIT)})
+        with serving(env, tmp_path) as address:
+            yield address
+
+    def test_an_announced_large_body_is_refused_before_it_is_sent(self, base: str) -> None:
+        head = (
+            b"POST /api/v1/posts HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 104857600\r\n\r\n"
+        )
+        with _raw(base, head) as connection:
+            answer = _read_to_close(connection)  # not one byte of the body sent
+
+        status_line, _, rest = answer.partition(b"\r\n")
+        headers, _, body = rest.partition(b"\r\n\r\n")
+        assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
+        assert b"connection: close" in headers.lower()
+        assert b"content-type: application/problem+json" in headers.lower()
+        assert json.loads(body)["detail"] == f"the request body is larger than {self.LIMIT} bytes"
+
+    def test_a_streamed_large_body_is_cut_off(self, base: str) -> None:
+        head = (
+            b"POST /api/v1/users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+        sent, most = 0, 200 * 1024 * 1024
+        with _raw(base, head) as connection, contextlib.suppress(ConnectionError):
+            while sent < most:
+                connection.sendall(chunk)
+                sent += len(chunk)
+
+        assert sent < most / 10  # the server stopped reading long before the client stopped
