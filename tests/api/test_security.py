@@ -346,7 +346,7 @@ class TestOversizedRequests:
 
         at_limit = await small.client.get(path + "x" * 286)
         over = await small.client.get(path + "x" * 287)
-        over_by_query = await small.client.get("/api/v1/posts?q=" + "x" * 285)
+        over_by_query = await small.client.get("/api/v1/posts?q=" + "x" * 286)  # 301 bytes
 
         assert_problem(at_limit, 404)  # looked for
         problem = assert_problem(over, 414)
