@@ -51,18 +51,22 @@ def scratch_directory(prefix: str) -> Iterator[Path]:
 
 
 def _wait(ready: Any, process: subprocess.Popen[bytes], what: str, log: Any) -> None:
+    """Until `ready()` succeeds; the process is killed if it never does."""
     deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited at start: {log()}")
-        try:
-            ready()
-            return
-        except (pymysql.err.OperationalError, redis.ConnectionError, redis.BusyLoadingError):
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"{what} did not answer: {log()}") from None
-            time.sleep(0.1)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{what} exited at start: {log()}")
+            try:
+                ready()
+                return
+            except (pymysql.err.OperationalError, redis.ConnectionError, redis.TimeoutError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{what} did not answer: {log()}") from None
+                time.sleep(0.1)
+    except BaseException:
+        _end(process, signal.SIGKILL)
+        raise
 
 
 def _end(process: subprocess.Popen[bytes] | None, stop: signal.Signals) -> None:

@@ -44,18 +44,35 @@ def migrate(env: dict[str, str], workdir: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def wait_until_live(base: str, process: subprocess.Popen[str], timeout: float = 30) -> None:
+def wait_until_live(
+    base: str, process: subprocess.Popen[str], timeout: float = 30, log: IO[str] | None = None
+) -> None:
+    def output() -> str:
+        if log is None:
+            return str(process.communicate(timeout=10)[0])
+        return Path(log.name).read_text(errors="replace")[-5000:]
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the server exited: {process.communicate(timeout=10)[0]}")
+            pytest.fail(f"the server exited: {output()}")
         try:
             if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.2)
+    stop(process)
+    pytest.fail(f"the server did not start: {output()}")
+
+
+def stop(process: subprocess.Popen[str], timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout`."""
     process.terminate()
-    pytest.fail(f"the server did not start: {process.communicate(timeout=10)[0]}")
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def start_uvicorn(
@@ -75,5 +92,5 @@ def start_uvicorn(
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_until_live(base, process)
+    wait_until_live(base, process, log=log)
     return base, process

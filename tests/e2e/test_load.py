@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.infra.db.tables import outbox, posts
 from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
 from tests.e2e.load import Recorder, account, new_client, percentile
-from tests.e2e.servers import environment, migrate, start_uvicorn
+from tests.e2e.servers import environment, migrate, start_uvicorn, stop
 
 pytestmark = pytest.mark.mariadb
 
@@ -66,8 +66,7 @@ async def base(database: ScratchDatabase, redis_url: str, tmp_path: Path) -> Asy
         try:
             yield address
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process)
 
 
 class Mix:

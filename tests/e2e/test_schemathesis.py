@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.servers import environment, migrate, start_uvicorn
+from tests.e2e.servers import environment, migrate, start_uvicorn, stop
 
 EXAMPLES_PER_OPERATION = 40
 
@@ -69,8 +69,7 @@ class TestSchemathesis:
                     )
                 result = run_schemathesis(base, signed_in.json()["access_token"])
             finally:
-                server.terminate()
-                server.wait(timeout=30)
+                stop(server)
         log = log_path.read_text()
 
         report = result.stdout + result.stderr
