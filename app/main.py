@@ -25,6 +25,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         freeze_gc=settings.gc_freeze,
         max_body_bytes=settings.max_request_body_bytes,
         max_url_bytes=settings.max_url_bytes,
+        max_header_bytes=settings.max_header_bytes,
     )
 
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     gc_freeze: bool
     max_request_body_bytes: PositiveInt
     max_url_bytes: PositiveInt
+    max_header_bytes: PositiveInt
 
     # Secret: a full URL may carry the password.
     database_url: SecretStr

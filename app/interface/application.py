@@ -35,6 +35,7 @@ def build_api(
     freeze_gc: bool = True,
     max_body_bytes: int,
     max_url_bytes: int,
+    max_header_bytes: int,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -63,7 +64,12 @@ def build_api(
     install_problem_handlers(api)
     # The last added runs first: every request, even one refused for its size, gets an
     # id, a log line and its metrics.
-    api.add_middleware(RequestLimits, max_body_bytes=max_body_bytes, max_url_bytes=max_url_bytes)
+    api.add_middleware(
+        RequestLimits,
+        max_body_bytes=max_body_bytes,
+        max_url_bytes=max_url_bytes,
+        max_header_bytes=max_header_bytes,
+    )
     api.add_middleware(RequestMiddleware)
     # Requests are matched against routers in this order: the busiest come first.
     routers = [posts.router, users.router, auth.router, health.router, metrics.router]

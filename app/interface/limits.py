@@ -1,10 +1,11 @@
-"""Size limits checked before a request reaches a route: its URL and its body.
+"""Size limits checked before a request reaches a route: its URL, headers and body.
 
-A URL longer than `max_url_bytes` (path and query string) is refused with 414, and a
-body announced by `Content-Length` as larger than `max_body_bytes` with 413, before a
-byte of it is read, a token is checked or a database is touched. A body sent without a
-length (chunked) is counted as it arrives and refused with 413 as soon as it passes the
-limit. Every refusal closes the connection, so the server reads no more of the body.
+A URL longer than `max_url_bytes` (path and query string) is refused with 414, headers
+larger than `max_header_bytes` (names and values) with 431, and a body announced by
+`Content-Length` as larger than `max_body_bytes` with 413: before a byte of the body is
+read, a token is checked or a database is touched. A body sent without a length
+(chunked) is counted as it arrives and refused with 413 as soon as it passes the limit.
+Every refusal closes the connection, so the server reads no more of the body.
 
 Starlette's own body limit is not used: outside a route's body parsing it answers in
 plain text rather than problem details, and it leaves the connection open, so the
@@ -22,13 +23,17 @@ BODY_TOO_LARGE = "the request body is larger than {limit} bytes"
 CLOSE = {"Connection": "close"}
 INSTANCE_CHARACTERS = 200
 URL_TOO_LONG = "the URL is longer than {limit} bytes"
+HEADERS_TOO_LARGE = "the request headers are larger than {limit} bytes"
 
 
 class RequestLimits:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_url_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_url_bytes: int, max_header_bytes: int
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_url_bytes = max_url_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,15 +55,19 @@ class RequestLimits:
         )
         if url_bytes > self.max_url_bytes:
             return 414, URL_TOO_LONG.format(limit=self.max_url_bytes)
+        header_bytes = 0
+        announced: bytes | None = None
         for name, value in scope["headers"]:
+            header_bytes += len(name) + len(value)
             if name == b"content-length":
-                try:
-                    announced = int(value)
-                except ValueError:
-                    return 400, "the Content-Length header is not a number"
-                if announced > self.max_body_bytes:
-                    return 413, BODY_TOO_LARGE.format(limit=self.max_body_bytes)
-                break
+                announced = value
+        if header_bytes > self.max_header_bytes:
+            return 431, HEADERS_TOO_LARGE.format(limit=self.max_header_bytes)
+        if announced is not None:
+            if not announced.isdigit():
+                return 400, "the Content-Length header is not a number"
+            if int(announced) > self.max_body_bytes:
+                return 413, BODY_TOO_LARGE.format(limit=self.max_body_bytes)
         return None
 
     def _counting(self, receive: Receive) -> Receive:

@@ -261,7 +261,9 @@ class TestOversizedRequests:
     @pytest.fixture
     async def small(self, tmp_path: Path) -> AsyncIterator[Api]:
         database = await create_sqlite_database(tmp_path)
-        container = make_container(database.url, max_request_body_bytes=1000, max_url_bytes=300)
+        container = make_container(
+            database.url, max_request_body_bytes=1000, max_url_bytes=300, max_header_bytes=2000
+        )
         async with serving(container) as api:
             yield api
 
@@ -352,6 +354,20 @@ class TestOversizedRequests:
         problem = assert_problem(over, 414)
         assert problem["detail"] == "the URL is longer than 300 bytes"
         assert_problem(over_by_query, 414)  # the query string counts
+
+    async def test_headers_larger_than_the_limit_are_refused(self, small: Api) -> None:
+        def padded(extra: int) -> httpx.Request:
+            request = small.client.build_request("GET", "/api/v1/posts", headers={"x-pad": ""})
+            size = sum(len(name) + len(value) for name, value in request.headers.raw)
+            request.headers["x-pad"] = "p" * (2000 - size + extra)
+            return request
+
+        at_limit = await small.client.send(padded(0))
+        over = await small.client.send(padded(1))
+
+        assert at_limit.status_code == 200, at_limit.text
+        problem = assert_problem(over, 431)
+        assert problem["detail"] == "the request headers are larger than 2000 bytes"
 
     async def test_the_default_limit_takes_the_largest_post_however_it_is_encoded(
         self, client: httpx.AsyncClient
