@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
+from app.interface.problems import PROBLEM_JSON
 from tests.api.conftest import register, sign_in
 
-PROBLEM_JSON = "application/problem+json"
 REQUEST_TIMEOUT = 30.0
 
 

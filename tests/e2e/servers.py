@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -14,6 +16,8 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+QUIET_AND_CHEAP = {"LOG_LEVEL": "WARNING", "ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1"}
+"""For servers under test that are not about logs or hashing: warnings only, cheap hashes."""
 
 
 def free_port() -> int:
@@ -94,3 +98,17 @@ def start_uvicorn(
     base = f"http://127.0.0.1:{port}"
     wait_until_live(base, process, log=log)
     return base, process
+
+
+@contextmanager
+def served(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, Path]]:
+    """The database migrated and one uvicorn serving it: its base URL and its log file,
+    which it writes to `workdir`; stopped on the way out."""
+    migrate(env, workdir)
+    log_path = workdir / "server.log"
+    with log_path.open("w") as log:
+        base, process = start_uvicorn(env, workdir, log=log)
+        try:
+            yield base, log_path
+        finally:
+            stop(process)

@@ -26,7 +26,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.load import Answer, Recorder, account, create_acknowledged, new_client, percentile
-from tests.e2e.servers import environment, migrate, start_uvicorn, stop
+from tests.e2e.servers import QUIET_AND_CHEAP, environment, served
 from tests.own_servers import MariaDB, RedisServer, scratch_directory, start_mariadb, start_redis
 
 pytestmark = pytest.mark.mariadb
@@ -64,7 +64,6 @@ class Service:
     database: MariaDB
     cache: RedisServer
     schema: str
-    log: Path
 
     def rows(self, statement: str, *args: Any) -> list[tuple[Any, ...]]:
         return self.database.execute(f"USE {self.schema}", statement, args=args)
@@ -77,26 +76,18 @@ def service(own_servers: tuple[MariaDB, RedisServer], tmp_path: Path) -> Iterato
     database.execute(f"CREATE DATABASE {schema}")
     env = environment(
         {
+            **QUIET_AND_CHEAP,
             "APP_PROFILE": "test",
-            "LOG_LEVEL": "WARNING",
             "DATABASE_URL": database.url(schema),
             "DATABASE_POOL_TIMEOUT": "2",
             "REDIS_URL": cache.url,
             "CACHE_PREFIX": schema,
             "OUTBOX_SWEEP_INTERVAL_SECONDS": "1",
             "OUTBOX_SWEEP_AFTER_SECONDS": "1",
-            "ARGON2_MEMORY_KIB": "1024",
-            "ARGON2_TIME_COST": "1",
         }
     )
-    migrate(env, tmp_path)
-    log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        base, process = start_uvicorn(env, tmp_path, log=log)
-        try:
-            yield Service(base, database, cache, schema, log_path)
-        finally:
-            stop(process)
+    with served(env, tmp_path) as (base, _):
+        yield Service(base, database, cache, schema)
     database.execute(f"DROP DATABASE {schema}")
 
 

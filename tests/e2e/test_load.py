@@ -17,7 +17,7 @@ import random
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.infra.db.tables import outbox, posts
 from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
 from tests.e2e.load import Recorder, account, new_client, percentile
-from tests.e2e.servers import environment, migrate, start_uvicorn, stop
+from tests.e2e.servers import QUIET_AND_CHEAP, environment, served
 
 pytestmark = pytest.mark.mariadb
 
@@ -48,25 +48,18 @@ async def database() -> AsyncIterator[ScratchDatabase]:
 
 
 @pytest.fixture
-async def base(database: ScratchDatabase, redis_url: str, tmp_path: Path) -> AsyncIterator[str]:
+def base(database: ScratchDatabase, redis_url: str, tmp_path: Path) -> Iterator[str]:
     env = environment(
         {
+            **QUIET_AND_CHEAP,
             "APP_PROFILE": "test",
-            "LOG_LEVEL": "WARNING",
             "DATABASE_URL": database.url,
             "REDIS_URL": redis_url,
             "CACHE_PREFIX": f"load-{uuid.uuid4().hex[:8]}",
-            "ARGON2_MEMORY_KIB": "1024",
-            "ARGON2_TIME_COST": "1",
         }
     )
-    migrate(env, tmp_path)
-    with (tmp_path / "server.log").open("w") as log:
-        address, process = start_uvicorn(env, tmp_path, log=log)
-        try:
-            yield address
-        finally:
-            stop(process)
+    with served(env, tmp_path) as (address, _):
+        yield address
 
 
 class Mix:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.servers import environment, migrate, start_uvicorn, stop
+from tests.e2e.servers import QUIET_AND_CHEAP, environment, served
 
 EXAMPLES_PER_OPERATION = 40
 
@@ -52,24 +52,15 @@ class TestSchemathesis:
     async def test_every_operation_holds_to_its_schema_and_never_fails_on_the_server(
         self, tmp_path: Path
     ) -> None:
-        env = environment(
-            {"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1", "LOG_LEVEL": "WARNING"}
-        )
-        migrate(env, tmp_path)
-        log_path = tmp_path / "server.log"
-        with log_path.open("w") as log_file:
-            base, server = start_uvicorn(env, tmp_path, log=log_file)
-            try:
-                async with httpx.AsyncClient(base_url=base) as client:
-                    account = {"email": "fuzz@example.com", "password": "long enough password"}
-                    await client.post("/api/v1/users", json={**account, "display_name": "Fuzz"})
-                    signed_in = await client.post(
-                        "/api/v1/auth/token",
-                        data={"username": account["email"], "password": account["password"]},
-                    )
-                result = run_schemathesis(base, signed_in.json()["access_token"])
-            finally:
-                stop(server)
+        with served(environment(QUIET_AND_CHEAP), tmp_path) as (base, log_path):
+            async with httpx.AsyncClient(base_url=base) as client:
+                account = {"email": "fuzz@example.com", "password": "long enough password"}
+                await client.post("/api/v1/users", json={**account, "display_name": "Fuzz"})
+                signed_in = await client.post(
+                    "/api/v1/auth/token",
+                    data={"username": account["email"], "password": account["password"]},
+                )
+            result = run_schemathesis(base, signed_in.json()["access_token"])
         log = log_path.read_text()
 
         report = result.stdout + result.stderr
