@@ -1,6 +1,12 @@
-"""The ASGI entry point: `uvicorn app.main:app` (or gunicorn with `gunicorn.conf.py`)."""
+"""The ASGI entry point: `uvicorn app.main:app` (or gunicorn with `gunicorn.conf.py`).
+
+`app` is built from the settings when a server first asks for it, not when this module
+is imported: importing `create_app` (as tests do) reads no setting and builds nothing.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -29,4 +35,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
 
 
-app = create_app()
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        built = create_app()
+        globals()["app"] = built  # later look-ups find it without coming here
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -68,14 +68,16 @@ def redis_url() -> str:
 def service_env(database: str, *, cache: str) -> dict[str, str]:
     """The environment of the service as production runs it, over a copy of os.environ.
 
-    Every variable the service's settings read is removed first, so a stray DATABASE_URL
-    or CELERY_BROKER_URL in the caller's shell cannot change what is measured.
+    Every variable the service's settings read is removed first and no `.env` file is
+    read, so a stray DATABASE_URL or CELERY_BROKER_URL in the caller's shell or checkout
+    cannot change what is measured.
     """
     from app.infra.settings import Settings
 
-    settings_keys = {name.upper() for name in Settings.model_fields} | {"CONFIG_FILE"}
-    env = {key: value for key, value in os.environ.items() if key not in settings_keys}
+    settings_keys = {name.upper() for name in Settings.model_fields} | {"CONFIG_FILE", "ENV_FILE"}
+    env = {key: value for key, value in os.environ.items() if key.upper() not in settings_keys}
     env.update(
+        ENV_FILE="",
         APP_PROFILE="production",
         DATABASE_URL=MYSQL_HOST if MYSQL_PORT == 3306 else f"{MYSQL_HOST}:{MYSQL_PORT}",
         DATABASE_NAME=database,

@@ -1,4 +1,11 @@
-"""Session-wide test databases. MariaDB tests skip without a server, and fail in CI."""
+"""Session-wide test databases. MariaDB tests skip without a server, and fail in CI.
+
+Tests are hermetic: before anything is imported, the settings' environment variables of
+the developer's shell are removed from this process and no `.env` file is read
+(`ENV_FILE` empty), so neither this process nor the servers and workers it starts see
+the developer's databases, broker or secrets. A test that is about reading them sets
+them itself (`monkeypatch.setenv`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import (
+from tests.hermetic import isolate_from_the_machine
+
+isolate_from_the_machine()
+
+from tests.databases import (  # noqa: E402
     ScratchDatabase,
     create_mariadb_database,
     create_sqlite_database,

@@ -1,14 +1,16 @@
 """Settings: `config.yml` holds every default, the environment (and `.env`) overrides.
 
 Each key of `config.yml` is overridden by the environment variable of the same name in
-upper case (`DATABASE_URL`, `JWT_SECRET`, ...), the names the seed's users already know.
+upper case (`DATABASE_URL`, `JWT_SECRET`, ...), the names the seed's users already know,
+and by the `.env` file (`ENV_FILE` names another; empty: none). `Settings.embedded(...)`
+reads neither: config.yml and the values given, nothing from the machine (for tests).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from urllib.parse import quote
 
 from pydantic import PositiveInt, SecretStr, model_validator
@@ -20,6 +22,7 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE = Path(__file__).resolve().parents[2] / "config.yml"
+DEFAULT_ENV_FILE = ".env"
 DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"  # noqa: S105  (refused in production)
 
 
@@ -108,6 +111,12 @@ class Settings(BaseSettings):
             YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file),
         )
 
+    @classmethod
+    def embedded(cls, **values: Any) -> Settings:
+        """config.yml with these values over it; no environment variable, no `.env` file
+        and no `CONFIG_FILE` are read."""
+        return _EmbeddedSettings(**values)
+
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Self:
         secret = self.jwt_secret.get_secret_value()
@@ -150,5 +159,20 @@ class Settings(BaseSettings):
         return f"mysql+aiomysql://{credentials}@{value}/{name}?charset=utf8mb4"
 
 
+class _EmbeddedSettings(Settings):
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, YamlConfigSettingsSource(settings_cls, yaml_file=CONFIG_FILE))
+
+
 def load_settings() -> Settings:
-    return Settings()  # values come from config.yml and the environment
+    """Settings from config.yml, the environment and the `.env` file (`ENV_FILE`)."""
+    env_file = os.environ.get("ENV_FILE", DEFAULT_ENV_FILE) or None
+    return Settings(_env_file=env_file)

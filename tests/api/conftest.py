@@ -41,7 +41,7 @@ def make_container(url: str, **settings: Any) -> Container:
     container = Container()
     settings = {"gc_freeze": False, **settings}
     container.settings.override(
-        providers.Object(Settings(database_url=url, app_profile="test", **settings))
+        providers.Object(Settings.embedded(database_url=url, app_profile="test", **settings))
     )
     container.password_hasher.override(
         providers.Object(Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1))

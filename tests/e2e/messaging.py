@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -81,8 +82,11 @@ def start_worker(env: dict[str, str], log: Path, timeout: float = 60) -> Worker:
         "-m",
         "celery",
         "-A",
-        "app.infra.messaging.celery",
+        "app.worker",
         "worker",
+        # A node name of its own: another worker on this broker (a developer's, another
+        # test run's) never shares its control queue.
+        f"--hostname=test-{uuid.uuid4().hex}@%h",
         "--pool=solo",
         "--loglevel=info",
         "--without-gossip",

@@ -32,6 +32,7 @@ def environment(extra: dict[str, str]) -> dict[str, str]:
     keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}
     env = {key: value for key, value in os.environ.items() if key in keep}
     env["PYTHONPATH"] = str(ROOT)
+    env["ENV_FILE"] = ""  # the developer's .env in the checkout is never read
     return {**env, **extra}
 
 

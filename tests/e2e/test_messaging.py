@@ -32,7 +32,7 @@ from tests.e2e.messaging import (
     start_worker,
     stop_worker,
 )
-from tests.e2e.servers import free_port
+from tests.e2e.servers import environment, free_port
 
 pytestmark = pytest.mark.mariadb
 TIMEOUT = 45
@@ -88,10 +88,8 @@ def settings(database: ScratchDatabase, redis_url: str) -> dict[str, Any]:
 def start(
     settings: dict[str, Any], mailbox: tuple[MailBox, int], tmp_path: Path
 ) -> Iterator[Callable[[], Worker]]:
-    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
-    env.update({key.upper(): str(value) for key, value in settings.items()})
+    env = environment({key.upper(): str(value) for key, value in settings.items()})
     env.update(
-        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
         APP_PROFILE="test",
         CELERY_BROKER_URL=BROKER_URL,
         MAILER_BACKEND="smtp",

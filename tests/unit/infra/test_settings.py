@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.infra.settings import CONFIG_FILE, DEFAULT_JWT_SECRET, load_settings
+from app.infra.settings import CONFIG_FILE, DEFAULT_JWT_SECRET, Settings, load_settings
 
 Env = pytest.MonkeyPatch
 
@@ -142,3 +142,34 @@ class TestProductionProfile:
 
         with pytest.raises(ValidationError):
             load_settings()
+
+
+class TestWhatIsRead:
+    def test_env_file_names_another_dotenv_file(self, clean_env: Env, tmp_path: Path) -> None:
+        (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+        (tmp_path / "other.env").write_text("LOG_LEVEL=ERROR\n")
+        clean_env.setenv("ENV_FILE", str(tmp_path / "other.env"))
+
+        assert load_settings().log_level == "ERROR"
+
+    def test_an_empty_env_file_reads_no_dotenv_file(self, clean_env: Env, tmp_path: Path) -> None:
+        (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+        clean_env.setenv("ENV_FILE", "")
+
+        assert load_settings().log_level == "INFO"
+
+    def test_embedded_settings_ignore_the_environment_and_dotenv(
+        self, clean_env: Env, tmp_path: Path
+    ) -> None:
+        (tmp_path / ".env").write_text(
+            "APP_PROFILE=production\nJWT_SECRET=short\nCELERY_BROKER_URL=amqp://dev//\n"
+        )
+        clean_env.setenv("REDIS_URL", "redis://dev-cache:6379/0")
+        clean_env.setenv("CONFIG_FILE", str(tmp_path / "missing.yml"))
+
+        settings = Settings.embedded(log_level="WARNING")
+
+        assert settings.log_level == "WARNING"
+        assert settings.app_profile == "development"
+        assert settings.messaging_in_use == "in_process"
+        assert settings.cache_in_use == "memory"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.domain.events import UserRegistered
-from app.infra.messaging import celery as worker
+from app import worker
 from app.infra.messaging.event_codec import encode
 from tests.unit.clock import T0
 

@@ -1,4 +1,4 @@
-"""The Celery worker's entry point: `celery -A app.infra.messaging.celery worker`.
+"""The Celery worker's entry point: `celery -A app.worker worker` (and `beat`).
 
 Like `app.main` for the API, this module knows the container. Tasks are thin: they run
 a consumer from the container on the worker process's one event loop. The loop and the
