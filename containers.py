@@ -1,7 +1,9 @@
 """The composition root: the one place that knows every layer.
 
-Tests swap any provider, for example `container.write_uow.override(fake_factory)`;
-routes resolve services from the container at request time, so overrides reach them.
+Read top to bottom: settings and time, databases, the cache, units of work, events,
+security, services. Tests swap any provider, for example
+`container.mailer.override(providers.Object(fake))`; routes resolve services by their
+class at request time, so overrides reach them.
 """
 
 from __future__ import annotations
@@ -10,17 +12,21 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.application.authentication import Authenticator
-from app.application.caching import CommitEffects
 from app.application.commands.auth import AuthCommandService
+from app.application.commands.idempotent_posts import IdempotentPostCreation
 from app.application.commands.posts import PostCommandService
 from app.application.commands.users import UserCommandService
 from app.application.consistency import ReadYourWrites
 from app.application.consumers.dispatcher import EventDispatcher
+from app.application.consumers.subscriptions import subscriptions
 from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
+from app.application.outbox_relay import OutboxBell, OutboxRelay
+from app.application.ports.health import ReadinessProbes
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
 from app.application.throttling import LoginThrottle, ThrottlePolicy
+from app.application.write_unit_of_work import CommitEffects
 from app.domain.identity import utc_now
 from app.infra.cache.selection import (
     build_cache,
@@ -36,7 +42,6 @@ from app.infra.messaging.celery_app import create_celery
 from app.infra.messaging.celery_publisher import CeleryPublisher
 from app.infra.messaging.in_process import InProcessPublisher
 from app.infra.messaging.mailers import LogMailer, SmtpMailer
-from app.infra.messaging.relay import OutboxRelay
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.settings import Settings, load_settings
@@ -44,10 +49,11 @@ from app.infra.throttling import build_failure_counter
 
 
 class Container(containers.DeclarativeContainer):
+    # -- settings and time ------------------------------------------------------------
     settings: providers.Provider[Settings] = providers.Singleton(load_settings)
-
     clock = providers.Object(utc_now)
 
+    # -- databases: the primary (writes) and the read engine (a replica, or the primary)
     write_engine = providers.Singleton(
         build_engine,
         url=settings.provided.write_url,
@@ -70,7 +76,6 @@ class Container(containers.DeclarativeContainer):
         pool_recycle=settings.provided.database_pool_recycle,
         echo=settings.provided.database_echo,
     )
-
     write_session_factory = providers.Singleton(
         async_sessionmaker[AsyncSession],
         bind=write_engine,
@@ -79,12 +84,12 @@ class Container(containers.DeclarativeContainer):
     )
     # Singletons: built once, not on every request's unit of work.
     read_connection_factory = providers.Singleton(lambda engine: engine.connect, read_engine)
-
     primary_read_connection_factory = providers.Singleton(
         lambda engine: engine.execution_options(**{READS_ONLY_OPTION: True}).connect,
         write_engine,
     )
 
+    # -- the cache of query results, and read-your-writes markers -------------------------
     redis_client = providers.Singleton(build_redis_client, settings)
     cache = providers.Singleton(build_cache, settings, redis_client)
     result_cache = providers.Singleton(build_result_cache, settings, cache)
@@ -95,6 +100,23 @@ class Container(containers.DeclarativeContainer):
         prefix=settings.provided.cache_prefix,
         window_seconds=settings.provided.read_your_writes_seconds,
     )
+
+    # -- units of work: every commit runs its effects (tags, read-your-writes, and the
+    # bell that tells the outbox relay below about the events it wrote) ----------------
+    outbox_bell = providers.Singleton(OutboxBell)
+    commit_effects = providers.Singleton(
+        CommitEffects, results=result_cache, read_your_writes=read_your_writes, relay=outbox_bell
+    )
+    write_uow = providers.Factory(
+        SqlWriteUnitOfWork, session_factory=write_session_factory, effects=commit_effects
+    )
+    read_uow = providers.Factory(
+        SqlReadUnitOfWork,
+        connect=read_connection_factory,
+        primary_connect=primary_read_connection_factory,
+    )
+
+    # -- events: consumers, the consumer map, publishing, the outbox relay -------------
     mailer = providers.Selector(
         settings.provided.mailer_backend,
         log=providers.Singleton(LogMailer),
@@ -108,46 +130,37 @@ class Container(containers.DeclarativeContainer):
             sender=settings.provided.mail_from,
         ),
     )
-    # Consumers write through `write_uow`, which is defined below (it needs the relay that
-    # runs them): their `write_uow` argument is added right after it.
-    user_stats_projection = providers.Factory(UserStatsProjection)
-    welcome_mail = providers.Factory(WelcomeMail, mailer=mailer)
-    event_dispatcher = providers.Singleton(
-        EventDispatcher, user_stats=user_stats_projection, welcome_mail=welcome_mail
+    user_stats_projection = providers.Factory(UserStatsProjection, write_uow=write_uow.provider)
+    welcome_mail = providers.Factory(WelcomeMail, write_uow=write_uow.provider, mailer=mailer)
+    event_dispatcher = providers.Factory(
+        EventDispatcher,
+        consumers=providers.Factory(
+            subscriptions, user_stats=user_stats_projection, welcome_mail=welcome_mail
+        ),
     )
     celery_app = providers.Singleton(create_celery, settings)
     event_publisher = providers.Selector(
         settings.provided.messaging_in_use,
-        in_process=providers.Singleton(InProcessPublisher, dispatcher=event_dispatcher),
+        in_process=providers.Singleton(InProcessPublisher, dispatcher=event_dispatcher.provider),
         celery=providers.Singleton(CeleryPublisher, celery=celery_app),
     )
     outbox_relay = providers.Singleton(
         OutboxRelay,
-        engine=write_engine,
+        write_uow=write_uow.provider,
         publisher=event_publisher,
         sweep_after_seconds=settings.provided.outbox_sweep_after_seconds,
         clock=clock,
-    )
-    commit_effects = providers.Singleton(
-        CommitEffects, results=result_cache, read_your_writes=read_your_writes, relay=outbox_relay
+        bell=outbox_bell,
     )
 
-    write_uow = providers.Factory(
-        SqlWriteUnitOfWork, session_factory=write_session_factory, effects=commit_effects
+    # -- the process: readiness, start and stop -------------------------------------------
+    readiness_probes = providers.Factory(
+        ReadinessProbes,
+        providers.List(
+            providers.Factory(EngineProbe, name="write_database", engine=write_engine),
+            providers.Factory(EngineProbe, name="read_database", engine=read_engine),
+        ),
     )
-    user_stats_projection.add_kwargs(write_uow=write_uow.provider)
-    welcome_mail.add_kwargs(write_uow=write_uow.provider)
-    read_uow = providers.Factory(
-        SqlReadUnitOfWork,
-        connect=read_connection_factory,
-        primary_connect=primary_read_connection_factory,
-    )
-
-    readiness_probes = providers.List(
-        providers.Factory(EngineProbe, name="write_database", engine=write_engine),
-        providers.Factory(EngineProbe, name="read_database", engine=read_engine),
-    )
-
     lifecycle = providers.Resource(
         running,
         write_engine,
@@ -157,6 +170,7 @@ class Container(containers.DeclarativeContainer):
         sweep_interval_seconds=settings.provided.outbox_sweep_interval_seconds,
     )
 
+    # -- security ----------------------------------------------------------------------
     password_hasher = providers.Singleton(
         Argon2PasswordHasher,
         memory_kib=settings.provided.argon2_memory_kib,
@@ -169,21 +183,9 @@ class Container(containers.DeclarativeContainer):
         secret=settings.provided.jwt_secret.get_secret_value.call(),
         access_ttl_seconds=settings.provided.jwt_access_ttl_seconds,
         refresh_ttl_seconds=settings.provided.jwt_refresh_ttl_seconds,
+        clock=clock,
     )
     authenticator = providers.Singleton(Authenticator, tokens=token_codec, clock=clock)
-
-    user_query_service = providers.Factory(
-        UserQueryService, read_uow=read_uow.provider, result_cache=result_cache
-    )
-    post_query_service = providers.Factory(
-        PostQueryService,
-        read_uow=read_uow.provider,
-        result_cache=result_cache,
-        count_cache=count_cache,
-    )
-    user_command_service = providers.Factory(
-        UserCommandService, write_uow=write_uow.provider, hasher=password_hasher, clock=clock
-    )
     login_throttle = providers.Singleton(
         LoginThrottle,
         counter=providers.Singleton(build_failure_counter, settings, redis_client),
@@ -194,6 +196,14 @@ class Container(containers.DeclarativeContainer):
             window_seconds=settings.provided.login_failure_window_seconds,
         ),
     )
+
+    # -- services: queries read through read_uow, commands write through write_uow -----
+    user_query_service = providers.Factory(
+        UserQueryService, read_uow=read_uow.provider, result_cache=result_cache
+    )
+    user_command_service = providers.Factory(
+        UserCommandService, write_uow=write_uow.provider, hasher=password_hasher, clock=clock
+    )
     auth_command_service = providers.Factory(
         AuthCommandService,
         write_uow=write_uow.provider,
@@ -202,6 +212,18 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         throttle=login_throttle,
     )
+    post_query_service = providers.Factory(
+        PostQueryService,
+        read_uow=read_uow.provider,
+        result_cache=result_cache,
+        count_cache=count_cache,
+    )
     post_command_service = providers.Factory(
         PostCommandService, write_uow=write_uow.provider, clock=clock
+    )
+    idempotent_post_creation = providers.Factory(
+        IdempotentPostCreation,
+        write_uow=write_uow.provider,
+        posts=post_command_service,
+        clock=clock,
     )

@@ -25,14 +25,13 @@ import functools
 import hashlib
 import json
 import random
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Concatenate, ParamSpec, TypeVar, get_type_hints
 
 from pydantic import BaseModel, TypeAdapter
 
-from app.application.consistency import ReadYourWrites, current_actor, reads_from_primary
+from app.application.consistency import reads_from_primary
 from app.application.ports.cache import Cache
-from app.application.ports.messaging import OutboxKick
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,32 +104,6 @@ def _ignore(_result: str) -> None:
     return None
 
 
-class CommitEffects:
-    """Post-commit work of the write unit of work: bump touched tags, mark the writer,
-    and kick the outbox relay for the events the commit wrote."""
-
-    def __init__(
-        self,
-        results: ResultCache | None,
-        read_your_writes: ReadYourWrites | None,
-        relay: OutboxKick | None = None,
-    ) -> None:
-        self._results = results
-        self._read_your_writes = read_your_writes
-        self._relay = relay
-
-    async def after_commit(self, touched: Iterable[str], event_ids: Sequence[str] = ()) -> None:
-        if self._relay is not None and event_ids:
-            self._relay.kick(list(event_ids))
-        tags = sorted(set(touched))
-        if self._results is not None and tags:
-            keys = [self._results.keys.tag(tag) for tag in tags]
-            await self._results.cache.increment_many(keys, TAG_COUNTER_TTL_SECONDS)
-        actor = current_actor()
-        if actor is not None and self._read_your_writes is not None:
-            await self._read_your_writes.wrote(actor)
-
-
 class _Flights:
     """In-flight computations per key, so concurrent misses share one."""
 
@@ -156,6 +129,19 @@ class _Flights:
             del self._running[key]
 
 
+def undeclared_stores(service: type) -> list[str]:
+    """The `store=` names of the class's cached methods that it declares no attribute for."""
+    declared: set[str] = set()
+    for klass in service.__mro__:
+        declared.update(vars(klass).get("__annotations__", {}))
+    missing = []
+    for name, member in vars(service).items():
+        store = getattr(member, "cache_store", None)
+        if store is not None and store not in declared:
+            missing.append(f"{service.__qualname__}.{name} caches in {store!r}")
+    return missing
+
+
 def _versions(raw: list[bytes | None]) -> list[str | None]:
     return [None if value is None else value.decode() for value in raw]
 
@@ -171,8 +157,10 @@ def cached(
     """Cache the method's result for `ttl` seconds, tagged by `tags(*args, **kwargs)`.
 
     The service reaches the cache through its attribute named by `store` (by default
-    `result_cache`; None: no caching). Put it under `@query_handler`, so a hit touches
-    no database.
+    `result_cache`; None: no caching). The attribute must be declared on the service's
+    class: `QueryService` refuses, when the class is defined, a cached method whose
+    `store` names no declared attribute (a misspelt store would otherwise never cache).
+    Put it under `@query_handler`, so a hit touches no database.
     """
 
     def decorate(
@@ -187,7 +175,7 @@ def cached(
 
         @functools.wraps(method)
         async def cached_method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            results: ResultCache | None = getattr(self, store, None)
+            results: ResultCache | None = getattr(self, store)
             if results is None:
                 return await method(self, *args, **kwargs)
             if reads_from_primary():
@@ -216,6 +204,7 @@ def cached(
             shared: R = await flights.share(f"{key}\n{header.decode()}", compute)
             return shared
 
+        cached_method.cache_store = store  # type: ignore[attr-defined]
         return cached_method
 
     return decorate

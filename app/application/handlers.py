@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
-from app.application.caching import ResultCache
+from app.application.caching import ResultCache, undeclared_stores
 from app.application.ports.units_of_work import (
     ReadUnitOfWork,
     ReadUnitOfWorkFactory,
@@ -68,7 +68,20 @@ def _joinable(scope: _Scope[U] | None) -> _Scope[U] | None:
 
 
 class QueryService:
-    """Base of query services: reads through the read unit of work."""
+    """Base of query services: reads through the read unit of work.
+
+    A subclass's `@cached` methods name the attribute holding their cache (`store=`);
+    it must be declared on the class (`count_cache: ResultCache | None`), or defining
+    the class raises TypeError.
+    """
+
+    result_cache: ResultCache | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        missing = undeclared_stores(cls)
+        if missing:
+            raise TypeError(f"{'; '.join(missing)}, an attribute the class does not declare")
 
     def __init__(
         self, read_uow: ReadUnitOfWorkFactory, result_cache: ResultCache | None = None

@@ -1,9 +1,15 @@
-"""Domain events: facts that aggregates record and the outbox carries to consumers."""
+"""Domain events: facts that aggregates record and the outbox carries to consumers.
+
+Every subclass of `DomainEvent` is registered by its class name as it is defined: the
+codec, the consumer map and the cache invalidation rules are all checked against this
+registry, so a new event cannot be forgotten by any of them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, ClassVar
 
 from app.domain.identity import new_id
 
@@ -12,6 +18,16 @@ from app.domain.identity import new_id
 class DomainEvent:
     occurred_at: datetime
     event_id: str = field(default_factory=new_id)
+
+    registry: ClassVar[dict[str, type[DomainEvent]]] = {}
+    """Every event type by its name (the name stored in the outbox)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        known = DomainEvent.registry.get(cls.__name__)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise TypeError(f"two domain events are named {cls.__name__}")
+        DomainEvent.registry[cls.__name__] = cls
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +41,7 @@ class UserRegistered(DomainEvent):
 class PostCreated(DomainEvent):
     post_id: str
     author_id: str
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,12 +49,15 @@ class PostUpdated(DomainEvent):
     post_id: str
     author_id: str
     version: int
+    tags: tuple[str, ...] = ()
+    previous_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class PostDeleted(DomainEvent):
     post_id: str
     author_id: str
+    tags: tuple[str, ...] = ()
 
 
 class RecordsEvents:

@@ -71,7 +71,11 @@ class Post(RecordsEvents):
             updated_at=now,
             version=1,
         )
-        post.record(PostCreated(occurred_at=now, post_id=post.id, author_id=author_id))
+        post.record(
+            PostCreated(
+                occurred_at=now, post_id=post.id, author_id=author_id, tags=tuple(post.tags)
+            )
+        )
         return post
 
     def ensure_can_be_changed_by(
@@ -98,15 +102,25 @@ class Post(RecordsEvents):
         new_title = self.title if title is None else _check_title(title)
         new_body = self.body if body is None else _check_body(body)
         new_tags = self.tags if tags is None else normalize_tags(tags)
+        previous_tags = tuple(self.tags)
         self.title, self.body, self.tags = new_title, new_body, new_tags
         self.updated_at = max(now, self.updated_at)
         self.version += 1
         self.record(
             PostUpdated(
-                occurred_at=now, post_id=self.id, author_id=self.author_id, version=self.version
+                occurred_at=now,
+                post_id=self.id,
+                author_id=self.author_id,
+                version=self.version,
+                tags=tuple(self.tags),
+                previous_tags=previous_tags,
             )
         )
 
     def delete(self, *, now: datetime) -> None:
         """Record that the post is gone; the repository removes it."""
-        self.record(PostDeleted(occurred_at=now, post_id=self.id, author_id=self.author_id))
+        self.record(
+            PostDeleted(
+                occurred_at=now, post_id=self.id, author_id=self.author_id, tags=tuple(self.tags)
+            )
+        )

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.infra.messaging.relay import OutboxRelay, sweeping
+from app.application.outbox_relay import OutboxRelay, sweeping
 
 
 async def running(

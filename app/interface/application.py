@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI
 
+from app.application.outbox_relay import OutboxRelay
+from app.interface.dependencies import ProvidersByType, requested_types
 from app.interface.limits import RequestLimits
 from app.interface.middleware import RequestMiddleware
 from app.interface.openapi import install_openapi
@@ -17,6 +19,9 @@ from app.interface.routers import auth, health, metrics, posts, users
 
 
 class ResourceContainer(Protocol):
+    @property
+    def providers(self) -> Mapping[str, Any]: ...
+
     def init_resources(self) -> Any: ...
 
     def shutdown_resources(self) -> Any: ...
@@ -61,6 +66,7 @@ def build_api(
         telemetry={"tracing": opentelemetry, "metrics": opentelemetry, "logs": opentelemetry},
     )
     api.state.container = container
+    api.state.providers = providers = ProvidersByType(container.providers)
     install_problem_handlers(api)
     # The last added runs first: every request, even one refused for its size, gets an
     # id, a log line and its metrics.
@@ -76,4 +82,6 @@ def build_api(
     for router in routers:
         api.include_router(router)
     install_openapi(api, routers, database_paths="/api/")
+    # A route asking for a type the container does not provide fails here, at start-up.
+    providers.check({*requested_types(api), OutboxRelay})
     return api

@@ -21,7 +21,7 @@ from tests.databases import (
     rolled_back,
 )
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeReadUnitOfWork, FakeWriteUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,14 @@ async def storage(backend: tuple[str, ScratchDatabase | None]) -> AsyncIterator[
         database = FakeDatabase()
         yield Storage(
             name,
-            lambda: FakeWriteUnitOfWork(database),
+            lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS),
             lambda: FakeReadUnitOfWork(database),
         )
         return
     async with rolled_back(scratch) as bound:
         yield Storage(
             name,
-            lambda: SqlWriteUnitOfWork(bound.session_factory),
+            lambda: SqlWriteUnitOfWork(bound.session_factory, effects=NO_EFFECTS),
             lambda: SqlReadUnitOfWork(bound.connect),
         )
 
@@ -66,7 +66,9 @@ async def isolated_storage(
     if request.param == "fake":
         database = FakeDatabase()
         yield Storage(
-            "fake", lambda: FakeWriteUnitOfWork(database), lambda: FakeReadUnitOfWork(database)
+            "fake",
+            lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS),
+            lambda: FakeReadUnitOfWork(database),
         )
         return
     if request.param == "sqlite":
@@ -78,7 +80,7 @@ async def isolated_storage(
     try:
         yield Storage(
             request.param,
-            lambda: SqlWriteUnitOfWork(sessions),
+            lambda: SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS),
             lambda: SqlReadUnitOfWork(read_engine.connect),
         )
     finally:

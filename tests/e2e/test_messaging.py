@@ -8,7 +8,6 @@ it writes, and the worker killed in the middle of a task.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import time

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -17,10 +17,11 @@ from app.application.ports.readers import (
 )
 from app.application.ports.repositories import IdempotencyRecord, RefreshUse
 from app.domain.errors import Conflict, NotFound, PreconditionFailed
-from app.domain.events import RecordsEvents
+from app.domain.events import DomainEvent, RecordsEvents
 from app.domain.posts import Post
 from app.domain.users import User, email_key
-from tests.fakes.storage import FakeTables, StoredRefreshToken
+from app.infra.messaging.event_codec import decode, encode
+from tests.fakes.storage import FakeTables, OutboxEntry, StoredRefreshToken
 
 TablesSource = Callable[[], Awaitable[FakeTables]]
 
@@ -297,3 +298,54 @@ class FakeIdempotencyKeys(_Tracked):
 
 def _key_row(user_id: str, key: str) -> str:
     return f"{user_id}\x00{key}"
+
+
+class FakeOutbox(_Tracked):
+    """Events go through the real codec, so an event the SQL outbox could not store
+    fails here too."""
+
+    async def add(self, events: Sequence[DomainEvent]) -> None:
+        tables = await self._begin()
+        for event in events:
+            kind, payload = encode(event)
+            tables.outbox[event.event_id] = OutboxEntry(kind, payload, event.occurred_at)
+            self._touch("outbox", event.event_id)
+
+    async def unsent(self, event_ids: Sequence[str]) -> list[DomainEvent]:
+        tables = await self._begin()
+        wanted = set(event_ids)
+        return self._decoded(
+            entry
+            for event_id, entry in tables.outbox.items()
+            if event_id in wanted and entry.sent_at is None
+        )
+
+    async def due(self, *, before: datetime, limit: int) -> list[DomainEvent]:
+        tables = await self._begin()
+        due = [e for e in tables.outbox.values() if e.sent_at is None and e.occurred_at < before]
+        return self._decoded(due)[:limit]
+
+    @staticmethod
+    def _decoded(entries: Iterable[OutboxEntry]) -> list[DomainEvent]:
+        events = [decode(entry.kind, entry.payload) for entry in entries]
+        return sorted(events, key=lambda event: (event.occurred_at, event.event_id))
+
+    async def mark_sent(self, event_ids: Sequence[str], *, at: datetime) -> None:
+        tables = await self._begin()
+        for event_id in event_ids:
+            entry = tables.outbox.get(event_id)
+            if entry is not None and entry.sent_at is None:
+                entry.sent_at = at
+                self._touch("outbox", event_id)
+
+    async def mark_unsent(self, event_id: str) -> None:
+        tables = await self._begin()
+        entry = tables.outbox.get(event_id)
+        if entry is not None:
+            entry.sent_at = None
+            self._touch("outbox", event_id)
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        tables = await self._begin()
+        unsent = [entry.occurred_at for entry in tables.outbox.values() if entry.sent_at is None]
+        return len(unsent), min(unsent, default=None)

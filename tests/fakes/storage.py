@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 from app.application.ports.readers import UserStatsView
 from app.application.ports.repositories import IdempotencyRecord
-from app.domain.events import DomainEvent
 from app.domain.posts import Post
 from app.domain.users import User
 
@@ -31,7 +30,11 @@ class StoredRefreshToken:
 
 @dataclass(slots=True)
 class OutboxEntry:
-    event: DomainEvent
+    """An event as the SQL outbox stores it: its type's name and its JSON."""
+
+    kind: str
+    payload: str
+    occurred_at: datetime
     sent_at: datetime | None = None
 
 

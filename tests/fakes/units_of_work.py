@@ -5,11 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from app.application.caching import CommitEffects
-from app.domain.events import RecordsEvents
+from app.application.write_unit_of_work import CommitEffects, WriteUnitOfWorkBase
 from tests.fakes.repositories import (
     FakeHandledEvents,
     FakeIdempotencyKeys,
+    FakeOutbox,
     FakePostReader,
     FakePostRepository,
     FakeRefreshTokenRepository,
@@ -18,15 +18,18 @@ from tests.fakes.repositories import (
     FakeUserStatsReader,
     FakeUserStatsRepository,
 )
-from tests.fakes.storage import FakeDatabase, FakeTables, OutboxEntry
+from tests.fakes.storage import FakeDatabase, FakeTables
+
+NO_EFFECTS = CommitEffects(results=None, read_your_writes=None)
+"""For unit tests of services that are not about what follows a commit."""
 
 
-class FakeWriteUnitOfWork:
-    def __init__(self, database: FakeDatabase, effects: CommitEffects | None = None) -> None:
+class FakeWriteUnitOfWork(WriteUnitOfWorkBase):
+    """The SQL write unit of work's mechanics (they are shared) over a FakeDatabase."""
+
+    def __init__(self, database: FakeDatabase, *, effects: CommitEffects) -> None:
+        super().__init__(effects=effects)
         self._database = database
-        self._effects = effects
-        self._touched: set[str] = set()
-        self._seen: list[RecordsEvents] = []
         self._open = False
         self._working: FakeTables | None = None
         self._changed: dict[str, set[str]] = {}
@@ -48,11 +51,11 @@ class FakeWriteUnitOfWork:
 
     @property
     def users(self) -> FakeUserRepository:
-        return FakeUserRepository(self._begin, self._changed, self._seen.append)
+        return FakeUserRepository(self._begin, self._changed, self.saw)
 
     @property
     def posts(self) -> FakePostRepository:
-        return FakePostRepository(self._begin, self._changed, self._seen.append)
+        return FakePostRepository(self._begin, self._changed, self.saw)
 
     @property
     def handled_events(self) -> FakeHandledEvents:
@@ -70,35 +73,25 @@ class FakeWriteUnitOfWork:
     def refresh_tokens(self) -> FakeRefreshTokenRepository:
         return FakeRefreshTokenRepository(self._begin, self._changed)
 
-    def touch(self, *tags: str) -> None:
-        self._touched.update(tags)
+    @property
+    def outbox(self) -> FakeOutbox:
+        return FakeOutbox(self._begin, self._changed)
 
-    async def commit(self) -> None:
-        seen, self._seen = self._seen, []
-        events = [event for aggregate in seen for event in aggregate.pull_events()]
-        if events:
-            tables = await self._begin()
-            for event in events:
-                tables.outbox[event.event_id] = OutboxEntry(event)
-                self._changed.setdefault("outbox", set()).add(event.event_id)
+    async def _commit_transaction(self) -> None:
         if self._working is not None:
             self._database.apply(self._working, self._changed)
         else:
             self._database.commits += 1
         self._end()
-        touched, self._touched = self._touched, set()
-        if self._effects is not None:
-            await self._effects.after_commit(touched, [event.event_id for event in events])
 
-    async def rollback(self) -> None:
+    async def _rollback_transaction(self) -> None:
         if self._changed:
             self._database.rollbacks += 1
-        self._touched.clear()
-        self._seen.clear()
         self._end()
 
     async def __aenter__(self) -> Self:
         self._open = True
+        self._forget()
         return self
 
     async def __aexit__(

@@ -11,6 +11,7 @@ from app.application.handlers import CommandService, command_handler
 from app.infra.db.units_of_work import SqlWriteUnitOfWork
 from tests.contract.builders import T0, a_post, a_user, saved
 from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
+from tests.fakes.units_of_work import NO_EFFECTS
 
 pytestmark = pytest.mark.mariadb
 
@@ -20,7 +21,7 @@ class CrossEditor(CommandService):
 
     def __init__(self, database: ScratchDatabase) -> None:
         sessions = async_sessionmaker(bind=database.engine, expire_on_commit=False)
-        super().__init__(lambda: SqlWriteUnitOfWork(sessions))
+        super().__init__(lambda: SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS))
         self.attempts = 0
 
     @command_handler
@@ -47,7 +48,7 @@ class TestDeadlock:
             author = a_user()
             a, b = a_post(author, title="a"), a_post(author, title="b")
             sessions = async_sessionmaker(bind=database.engine, expire_on_commit=False)
-            await saved(SqlWriteUnitOfWork(sessions), author, a, b)
+            await saved(SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS), author, a, b)
             first, second = CrossEditor(database), CrossEditor(database)
             a_locked, b_locked = asyncio.Event(), asyncio.Event()
 
@@ -56,7 +57,7 @@ class TestDeadlock:
                 second.edit_both(b.id, a.id, b_locked, a_locked),
             )
 
-            async with SqlWriteUnitOfWork(sessions) as uow:
+            async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
                 stored = [await uow.posts.get(a.id), await uow.posts.get(b.id)]
             assert [(post.title, post.version) for post in stored if post] == [
                 ("a++", 3),

@@ -17,6 +17,7 @@ from tests.databases import (
     drop_database,
     sqlite_url,
 )
+from tests.fakes.units_of_work import NO_EFFECTS
 
 ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC = [sys.executable, "-m", "alembic"]
@@ -108,7 +109,7 @@ class TestMigrations:
                 )
             _alembic(empty_database, "upgrade", "head")
             sessions = async_sessionmaker(bind=engine, expire_on_commit=False)
-            async with SqlWriteUnitOfWork(sessions) as uow:
+            async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
                 use = await uow.refresh_tokens.use("old-token", now=utc_now())
         finally:
             await engine.dispose()

@@ -9,13 +9,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from app.application.caching import CommitEffects
+from app.application.outbox_relay import OutboxRelay
+from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.application.write_unit_of_work import CommitEffects
 from app.domain.events import DomainEvent, PostCreated, UserRegistered
 from app.infra.db.tables import outbox
 from app.infra.db.units_of_work import SqlWriteUnitOfWork
-from app.infra.messaging.relay import OutboxRelay
 from tests.contract.builders import T0, a_post, a_user
 from tests.databases import ScratchDatabase
+from tests.fakes.units_of_work import NO_EFFECTS
 
 
 class Recorder:
@@ -35,6 +37,12 @@ class Clock:
         return self.now
 
 
+def _units(database: ScratchDatabase) -> WriteUnitOfWorkFactory:
+    """The relay's own write units of work (they commit only `sent_at`)."""
+    sessions = async_sessionmaker(bind=database.engine, expire_on_commit=False)
+    return lambda: SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS)
+
+
 async def _rows(database: ScratchDatabase) -> list[tuple[str, str, datetime | None]]:
     async with database.engine.connect() as connection:
         query = select(outbox.c.id, outbox.c.type, outbox.c.sent_at).order_by(outbox.c.id)
@@ -46,13 +54,13 @@ class TestOutbox:
         self, fresh_database: ScratchDatabase
     ) -> None:
         recorder, clock = Recorder(), Clock()
-        relay = OutboxRelay(fresh_database.engine, recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         effects = CommitEffects(None, None, relay)
         author = a_user()
         post = a_post(author)
 
-        async with SqlWriteUnitOfWork(sessions, effects) as uow:
+        async with SqlWriteUnitOfWork(sessions, effects=effects) as uow:
             await uow.users.add(author)
             await uow.posts.add(post)
             await uow.commit()
@@ -74,7 +82,7 @@ class TestOutbox:
     ) -> None:
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
 
-        async with SqlWriteUnitOfWork(sessions) as uow:
+        async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
             await uow.users.add(a_user())
 
         assert await _rows(fresh_database) == []
@@ -83,10 +91,10 @@ class TestOutbox:
         self, fresh_database: ScratchDatabase
     ) -> None:
         recorder, clock = Recorder(), Clock()
-        relay = OutboxRelay(fresh_database.engine, recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         # Committed, but the process "died" before the relay was kicked: no effects.
-        async with SqlWriteUnitOfWork(sessions) as uow:
+        async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
             await uow.users.add(a_user(at=clock.now))
             await uow.commit()
 
@@ -125,11 +133,11 @@ class TestFailures:
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         poison, fine = a_user("poison@example.com", at=T0), a_user("fine@example.com", at=T0)
         for user in (poison, fine):
-            async with SqlWriteUnitOfWork(sessions) as uow:
+            async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
                 await uow.users.add(user)
                 await uow.commit()
         publisher = Refusing(poison.id)
-        relay = OutboxRelay(fresh_database.engine, publisher, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(_units(fresh_database), publisher, sweep_after_seconds=5, clock=clock)
 
         sent = await relay.sweep()
 
@@ -140,9 +148,9 @@ class TestFailures:
 
     async def test_an_event_put_back_is_swept_again(self, fresh_database: ScratchDatabase) -> None:
         recorder, clock = Recorder(), Clock()
-        relay = OutboxRelay(fresh_database.engine, recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
-        async with SqlWriteUnitOfWork(sessions) as uow:
+        async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
             await uow.users.add(a_user(at=T0))
             await uow.commit()
         assert await relay.sweep() == 1
@@ -162,10 +170,10 @@ class TestFailures:
                 await asyncio.sleep(3600)
                 return []
 
-        relay = OutboxRelay(fresh_database.engine, Hanging(), sweep_after_seconds=5, clock=Clock())
+        relay = OutboxRelay(_units(fresh_database), Hanging(), sweep_after_seconds=5, clock=Clock())
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         effects = CommitEffects(None, None, relay)
-        async with SqlWriteUnitOfWork(sessions, effects) as uow:
+        async with SqlWriteUnitOfWork(sessions, effects=effects) as uow:
             await uow.users.add(a_user())
             await uow.commit()
 
@@ -193,11 +201,11 @@ class TestBatching:
         self, fresh_database: ScratchDatabase
     ) -> None:
         publisher, clock = Gated(), Clock()
-        relay = OutboxRelay(fresh_database.engine, publisher, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(_units(fresh_database), publisher, sweep_after_seconds=5, clock=clock)
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         effects = CommitEffects(None, None, relay)
         for n in range(4):
-            async with SqlWriteUnitOfWork(sessions, effects) as uow:
+            async with SqlWriteUnitOfWork(sessions, effects=effects) as uow:
                 await uow.users.add(a_user(f"user{n}@example.com"))
                 await uow.commit()
             await asyncio.sleep(0.05)  # the first batch is out before the next commits
@@ -215,7 +223,7 @@ class TestBatching:
     ) -> None:
         recorder, clock = Recorder(), Clock()
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
-        async with SqlWriteUnitOfWork(sessions) as uow:
+        async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
             await uow.users.add(a_user(at=T0))
             await uow.commit()
         async with fresh_database.engine.begin() as connection:
@@ -224,7 +232,7 @@ class TestBatching:
                     id="0000-unknown", type="Retired", payload="{}", occurred_at=T0
                 )
             )
-        relay = OutboxRelay(fresh_database.engine, recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
 
         assert await relay.sweep() == 1
 

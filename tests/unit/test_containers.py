@@ -9,8 +9,9 @@ from dependency_injector import providers
 
 from app.application.authentication import Authenticator
 from app.application.commands.auth import AuthCommandService
-from app.application.commands.posts import PostCommand, PostCommandService
+from app.application.commands.posts import PostCommand, PostCommandService, PostPatch
 from app.application.commands.users import RegisterUser, UserCommandService
+from app.application.consumers.dispatcher import EventDispatcher
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
 from app.domain.users import User
@@ -32,7 +33,9 @@ def container(clean_env: pytest.MonkeyPatch) -> Iterator[Container]:
 @pytest.fixture
 def database(container: Container) -> FakeDatabase:
     database = FakeDatabase()
-    container.write_uow.override(providers.Factory(FakeWriteUnitOfWork, database))
+    container.write_uow.override(
+        providers.Factory(FakeWriteUnitOfWork, database, effects=container.commit_effects)
+    )
     container.read_uow.override(providers.Factory(FakeReadUnitOfWork, database))
     container.clock.override(providers.Object(FakeClock()))
     return database
@@ -97,6 +100,28 @@ class TestOverrides:
 
         assert view.title == "T"
         assert database.read_scopes_opened == 1
+
+    async def test_a_fake_write_uow_keeps_the_commit_effects_so_no_read_goes_stale(
+        self, container: Container, database: FakeDatabase
+    ) -> None:
+        posts, queries = container.post_command_service(), container.post_query_service()
+        post = await posts.create_post(
+            PostCommand(title="Old", body="B"), author_id=_with_author(database)
+        )
+        assert (await queries.get_post(post.id)).title == "Old"  # now cached
+
+        await posts.patch_post(post.id, PostPatch(title="New"), user_id=post.author_id)
+
+        assert (await queries.get_post(post.id)).title == "New"
+
+    def test_a_write_uow_without_commit_effects_cannot_be_built(self, container: Container) -> None:
+        container.write_uow.override(providers.Factory(FakeWriteUnitOfWork, FakeDatabase()))
+
+        with pytest.raises(TypeError, match="effects"):
+            container.write_uow()
+
+    def test_the_consumer_map_covers_every_event(self, container: Container) -> None:
+        assert isinstance(container.event_dispatcher(), EventDispatcher)
 
     async def test_hasher_override_reaches_the_user_command_service(
         self, container: Container, database: FakeDatabase

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import ROOT, environment
+from tests.e2e.servers import environment
 
 HOSTILE = {"APP_PROFILE": "production", "JWT_SECRET": "short"}
 
@@ -44,4 +44,3 @@ class TestApiEntryPoint:
             patch.delattr(app.main, "app", raising=False)
             first = app.main.app
             assert app.main.app is first
-

@@ -7,7 +7,6 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
-from app.application import cache_tags
 from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
 from app.application.ports.security import PasswordHasher
@@ -67,5 +66,4 @@ class UserCommandService(CommandService):
             now=self._clock(),
         )
         await self.uow.users.add(user)
-        self.uow.touch(cache_tags.user(user.id))
         return user

@@ -1,57 +1,88 @@
-"""Which consumers handle which event."""
+"""Runs the consumers of domain events, as the consumer map says.
+
+The map (`subscriptions.py`) names, for every domain event type, the consumers that
+handle it, in order; an event type missing from it is refused when the dispatcher is
+built, so a new event cannot silently go unhandled. A consumer takes a batch of events
+and handles all of them or raises.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-from app.application.consumers.user_stats import UserStatsProjection
-from app.application.consumers.welcome_mail import WelcomeMail
-from app.domain.events import DomainEvent, PostCreated, PostDeleted, UserRegistered
+from app.domain.events import DomainEvent
 
 logger = logging.getLogger(__name__)
 
+Consumer = Callable[[Sequence[Any]], Awaitable[object]]
+ConsumerMap = Mapping[type[DomainEvent], Sequence[Consumer]]
+
+
+def service_events() -> list[type[DomainEvent]]:
+    """Every domain event type this service defines."""
+    return [kind for kind in DomainEvent.registry.values() if kind.__module__.startswith("app.")]
+
 
 class EventDispatcher:
-    def __init__(self, user_stats: UserStatsProjection, welcome_mail: WelcomeMail) -> None:
-        self._user_stats = user_stats
-        self._welcome_mail = welcome_mail
+    def __init__(
+        self, consumers: ConsumerMap, known: Iterable[type[DomainEvent]] | None = None
+    ) -> None:
+        expected = service_events() if known is None else list(known)
+        missing = sorted(kind.__name__ for kind in expected if kind not in consumers)
+        if missing:
+            raise LookupError(
+                f"no consumers declared for {', '.join(missing)}: "
+                "map each to its consumers, or to [] when none should run"
+            )
+        self._consumers = consumers
+
+    def _consumers_of(self, event: DomainEvent) -> Sequence[Consumer]:
+        consumers = self._consumers.get(type(event))
+        if consumers is None:
+            raise LookupError(f"no consumers declared for {type(event).__name__}")
+        return consumers
 
     async def dispatch(self, event: DomainEvent) -> None:
-        """Run every consumer of the event (each idempotent, each in its own transaction)."""
-        if isinstance(event, UserRegistered):
-            await self._welcome_mail.on_user_registered(event)
-        elif isinstance(event, PostCreated | PostDeleted):
-            await self._user_stats.on_post_events([event])
+        """Run every consumer of the event (each idempotent); the first failure raises."""
+        for consumer in self._consumers_of(event):
+            await consumer([event])
 
     async def dispatch_many(self, events: Sequence[DomainEvent]) -> list[str]:
         """Run the consumers of a batch; the ids of the events fully handled, in order.
 
-        The post events of a batch update the stats in one transaction, each author
-        recounted once however many of their events arrived together. A failure is
-        logged and leaves its events out, for a later delivery.
+        Each consumer gets all of its events of the batch in one call (the stats
+        projection then recounts each author once). When that call fails, its events
+        are retried one by one, so one event that keeps failing holds back no other.
+        Failures are logged and leave their events out, for a later delivery.
         """
-        handled: set[str] = set()
-        post_events = [event for event in events if isinstance(event, PostCreated | PostDeleted)]
-        if post_events:
-            try:
-                await self._user_stats.on_post_events(post_events)
-            except Exception:
-                logger.warning("%d post events not projected yet", len(post_events), exc_info=True)
-            else:
-                handled.update(event.event_id for event in post_events)
+        batches: dict[Consumer, list[DomainEvent]] = {}
         for event in events:
-            if isinstance(event, PostCreated | PostDeleted):
-                continue
-            try:
-                await self.dispatch(event)
-            except Exception:
+            for consumer in self._consumers_of(event):
+                batches.setdefault(consumer, []).append(event)
+        failed: set[str] = set()
+        for consumer, batch in batches.items():
+            failed.update(await self._run(consumer, batch))
+        return [event.event_id for event in events if event.event_id not in failed]
+
+    async def _run(self, consumer: Consumer, batch: list[DomainEvent]) -> set[str]:
+        """The ids of the events the consumer could not handle."""
+        try:
+            await consumer(batch)
+        except Exception:
+            if len(batch) == 1:
+                event = batch[0]
                 logger.warning(
                     "event %s (%s) not handled yet",
                     event.event_id,
                     type(event).__name__,
                     exc_info=True,
                 )
-            else:
-                handled.add(event.event_id)
-        return [event.event_id for event in events if event.event_id in handled]
+                return {event.event_id}
+        else:
+            return set()
+        failed: set[str] = set()
+        for event in batch:
+            failed.update(await self._run(consumer, [event]))
+        return failed

@@ -9,6 +9,8 @@ it is never lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.application.handlers import CommandService, command_handler
 from app.application.ports.messaging import Mailer
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
@@ -22,8 +24,14 @@ class WelcomeMail(CommandService):
         super().__init__(write_uow)
         self._mailer = mailer
 
-    async def on_user_registered(self, event: UserRegistered) -> bool:
-        """Send the welcome mail; False when it was sent for this event before."""
+    async def on_user_registered(self, events: Sequence[UserRegistered]) -> int:
+        """Send the welcome mail of each event; how many were sent (not sent before)."""
+        sent = 0
+        for event in events:
+            sent += await self._welcome(event)
+        return sent
+
+    async def _welcome(self, event: UserRegistered) -> bool:
         if await self._handled(event.event_id):
             return False
         await self._mailer.send(

@@ -12,3 +12,9 @@ class ComponentProbe(Protocol):
     async def check(self) -> None:
         """Return when the component answers; raise when it does not."""
         ...
+
+
+class ReadinessProbes(tuple[ComponentProbe, ...]):
+    """The probes `GET /health/ready` runs: every component the service cannot work without."""
+
+    __slots__ = ()

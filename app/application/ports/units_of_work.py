@@ -10,6 +10,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from app.application.ports.messaging import Outbox
 from app.application.ports.readers import PostReader, UserReader, UserStatsReader
 from app.application.ports.repositories import (
     HandledEvents,
@@ -60,14 +61,19 @@ class WriteUnitOfWork(Protocol):
     @property
     def idempotency_keys(self) -> IdempotencyKeys: ...
 
+    @property
+    def outbox(self) -> Outbox: ...
+
     def touch(self, *tags: str) -> None:
-        """Cached results carrying these tags become unreachable once this commits."""
+        """Cached results carrying these tags become unreachable once this commits (the
+        tags of changed aggregates follow from their events without it)."""
         ...
 
     async def commit(self) -> None:
         """Commit the changes and the domain events of every aggregate the repositories saw
         (written to the outbox in the same transaction), then run the post-commit work:
-        tag invalidation, read-your-writes, and a kick to the outbox relay."""
+        invalidation of the tags the events and `touch` named, read-your-writes, and a
+        kick to the outbox relay (see `app.application.write_unit_of_work`)."""
         ...
 
     async def rollback(self) -> None: ...

@@ -106,6 +106,8 @@ class PostQueryService(QueryService):
     writes by at most `COUNT_TTL_SECONDS`. Read-your-writes reads count afresh.
     """
 
+    count_cache: ResultCache | None
+
     def __init__(
         self,
         read_uow: ReadUnitOfWorkFactory,

@@ -8,7 +8,6 @@ and no commit at all. Both turn lost or refused connections into `Unavailable`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from types import TracebackType
@@ -18,18 +17,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from app.application.caching import CommitEffects
 from app.application.consistency import reads_from_primary
+from app.application.write_unit_of_work import CommitEffects, WriteUnitOfWorkBase
 from app.domain.errors import AppError, Contention, StaleConnection, Unavailable
-from app.domain.events import RecordsEvents
-from app.infra.repositories.sql_events import SqlHandledEvents, write_outbox
+from app.infra.repositories.sql_events import SqlHandledEvents, SqlOutbox
 from app.infra.repositories.sql_idempotency import SqlIdempotencyKeys
 from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
 from app.infra.repositories.sql_refresh_tokens import SqlRefreshTokenRepository
 from app.infra.repositories.sql_user_stats import SqlUserStatsReader, SqlUserStatsRepository
 from app.infra.repositories.sql_users import SqlUserReader, SqlUserRepository
-
-logger = logging.getLogger(__name__)
 
 ConnectionFactory = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
@@ -62,17 +58,13 @@ def _raise_translated(error: BaseException | None) -> None:
         raise translated from error
 
 
-class SqlWriteUnitOfWork:
+class SqlWriteUnitOfWork(WriteUnitOfWorkBase):
     def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        effects: CommitEffects | None = None,
+        self, session_factory: async_sessionmaker[AsyncSession], *, effects: CommitEffects
     ) -> None:
+        super().__init__(effects=effects)
         self._session_factory = session_factory
-        self._effects = effects
         self._session: AsyncSession | None = None
-        self._touched: set[str] = set()
-        self._seen: list[RecordsEvents] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -82,11 +74,11 @@ class SqlWriteUnitOfWork:
 
     @property
     def users(self) -> SqlUserRepository:
-        return SqlUserRepository(self.session, self._seen.append)
+        return SqlUserRepository(self.session, self.saw)
 
     @property
     def posts(self) -> SqlPostRepository:
-        return SqlPostRepository(self.session, self._seen.append)
+        return SqlPostRepository(self.session, self.saw)
 
     @property
     def refresh_tokens(self) -> SqlRefreshTokenRepository:
@@ -104,32 +96,19 @@ class SqlWriteUnitOfWork:
     def idempotency_keys(self) -> SqlIdempotencyKeys:
         return SqlIdempotencyKeys(self.session)
 
-    def touch(self, *tags: str) -> None:
-        self._touched.update(tags)
+    @property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self.session)
 
-    async def commit(self) -> None:
-        seen, self._seen = self._seen, []
-        events = [event for aggregate in seen for event in aggregate.pull_events()]
-        if events:
-            await write_outbox(self.session, events)
+    async def _commit_transaction(self) -> None:
         await self.session.commit()
-        touched, self._touched = self._touched, set()
-        if self._effects is not None:
-            try:
-                await self._effects.after_commit(touched, [event.event_id for event in events])
-            except Exception:
-                # The commit stands; a cache that cannot be told fails open on reads too.
-                logger.warning("post-commit cache work failed", exc_info=True)
 
-    async def rollback(self) -> None:
-        self._touched.clear()
-        self._seen.clear()
+    async def _rollback_transaction(self) -> None:
         await self.session.rollback()
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
-        self._touched = set()
-        self._seen = []
+        self._forget()
         return self
 
     async def __aexit__(

@@ -1,4 +1,8 @@
-"""Domain events as outbox rows and messages: a type name and a JSON payload."""
+"""Domain events as outbox rows and messages: a type name and a JSON payload.
+
+The names and types come from the domain's registry of events, so every event type
+defined in `app.domain` is known here without being listed.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,29 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from app.domain.events import DomainEvent, PostCreated, PostDeleted, PostUpdated, UserRegistered
+from app.domain.events import DomainEvent
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    kind.__name__: kind for kind in (UserRegistered, PostCreated, PostUpdated, PostDeleted)
-}
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    name: TypeAdapter(kind) for name, kind in EVENT_TYPES.items()
-}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: type[DomainEvent]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(kind.__name__)
+    if adapter is None:
+        adapter = _ADAPTERS[kind.__name__] = TypeAdapter(kind)
+    return adapter
 
 
 def encode(event: DomainEvent) -> tuple[str, str]:
-    name = type(event).__name__
-    return name, _ADAPTERS[name].dump_json(event).decode()
+    kind = type(event)
+    if DomainEvent.registry.get(kind.__name__) is not kind:
+        raise ValueError(f"{kind.__qualname__} is not a registered domain event")
+    return kind.__name__, _adapter(kind).dump_json(event).decode()
 
 
 def decode(name: str, payload: str) -> DomainEvent:
     """The event back; ValueError for a type or payload this service does not know."""
-    adapter = _ADAPTERS.get(name)
-    if adapter is None:
+    kind = DomainEvent.registry.get(name)
+    if kind is None:
         raise ValueError(f"unknown event type {name!r}")
-    event: DomainEvent = adapter.validate_json(payload)
+    event: DomainEvent = _adapter(kind).validate_json(payload)
     return event

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.application.consumers.dispatcher import EventDispatcher
 from app.domain.events import DomainEvent
 
 
 class InProcessPublisher:
-    def __init__(self, dispatcher: EventDispatcher) -> None:
+    """Builds the dispatcher for each publication, so overriding a consumer's parts (the
+    mailer, the write unit of work) takes effect at once."""
+
+    def __init__(self, dispatcher: Callable[[], EventDispatcher]) -> None:
         self._dispatcher = dispatcher
 
     async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
-        return await self._dispatcher.dispatch_many(events)
+        return await self._dispatcher().dispatch_many(events)

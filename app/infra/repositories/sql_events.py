@@ -2,30 +2,84 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.events import DomainEvent
 from app.infra.db.tables import handled_events, outbox
-from app.infra.messaging.event_codec import encode
+from app.infra.messaging.event_codec import decode, encode
+
+logger = logging.getLogger(__name__)
 
 
-async def write_outbox(session: AsyncSession, events: Sequence[DomainEvent]) -> None:
-    rows = []
-    for event in events:
-        kind, payload = encode(event)
-        rows.append(
-            {
-                "id": event.event_id,
-                "type": kind,
-                "payload": payload,
-                "occurred_at": event.occurred_at,
-            }
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, events: Sequence[DomainEvent]) -> None:
+        rows = []
+        for event in events:
+            kind, payload = encode(event)
+            rows.append(
+                {
+                    "id": event.event_id,
+                    "type": kind,
+                    "payload": payload,
+                    "occurred_at": event.occurred_at,
+                }
+            )
+        await self._session.execute(insert(outbox), rows)
+
+    async def unsent(self, event_ids: Sequence[str]) -> list[DomainEvent]:
+        if not event_ids:
+            return []
+        return await self._events(
+            select(outbox.c.id, outbox.c.type, outbox.c.payload)
+            .where(outbox.c.id.in_(list(event_ids)), outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.occurred_at, outbox.c.id)
         )
-    await session.execute(insert(outbox), rows)
+
+    async def due(self, *, before: datetime, limit: int) -> list[DomainEvent]:
+        return await self._events(
+            select(outbox.c.id, outbox.c.type, outbox.c.payload)
+            .where(outbox.c.sent_at.is_(None), outbox.c.occurred_at < before)
+            .order_by(outbox.c.occurred_at, outbox.c.id)
+            .limit(limit)
+        )
+
+    async def _events(self, query: Any) -> list[DomainEvent]:
+        events = []
+        for row in (await self._session.execute(query)).all():
+            try:
+                events.append(decode(row.type, row.payload))
+            except ValueError:
+                logger.error("event %s of unknown type %r stays in the outbox", row.id, row.type)
+        return events
+
+    async def mark_sent(self, event_ids: Sequence[str], *, at: datetime) -> None:
+        await self._session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(event_ids)), outbox.c.sent_at.is_(None))
+            .values(sent_at=at)
+        )
+
+    async def mark_unsent(self, event_id: str) -> None:
+        await self._session.execute(
+            update(outbox).where(outbox.c.id == event_id).values(sent_at=None)
+        )
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        query = select(func.count(), func.min(outbox.c.occurred_at)).where(
+            outbox.c.sent_at.is_(None)
+        )
+        unsent, oldest = (await self._session.execute(query)).one()
+        return int(unsent), oldest
 
 
 class SqlHandledEvents:

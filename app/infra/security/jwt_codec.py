@@ -1,18 +1,21 @@
 """JWT access and refresh tokens (PyJWT, HS256 pinned on decode).
 
 The `typ` claim keeps the two kinds apart: a refresh token is never accepted where an
-access token is expected, nor the reverse.
+access token is expected, nor the reverse. Expiry and issue time are checked against
+the injected clock, the same one that stamps the tokens.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TypeGuard
 
 import jwt
 
+from app.application.clock import Clock
 from app.application.ports.security import TokenClaims, TokenKind
 from app.domain.errors import Unauthorized
-from app.domain.identity import new_id
+from app.domain.identity import new_id, utc_now
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "typ"]
@@ -21,8 +24,16 @@ CLOCK_SKEW_SECONDS = 30
 
 
 class JwtTokenCodec:
-    def __init__(self, *, secret: str, access_ttl_seconds: int, refresh_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        *,
+        secret: str,
+        access_ttl_seconds: int,
+        refresh_ttl_seconds: int,
+        clock: Clock = utc_now,
+    ) -> None:
         self._secret = secret
+        self._clock = clock
         self._ttl: dict[TokenKind, int] = {
             "access": access_ttl_seconds,
             "refresh": refresh_ttl_seconds,
@@ -60,12 +71,19 @@ class JwtTokenCodec:
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
-                options={"require": REQUIRED_CLAIMS},
-                leeway=CLOCK_SKEW_SECONDS,
+                # Times are checked below, against the injected clock.
+                options={
+                    "require": REQUIRED_CLAIMS,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
         except (jwt.PyJWTError, UnicodeError, ValueError):
             raise Unauthorized("the token is invalid or expired") from None
         if payload["typ"] != kind or not isinstance(payload["sub"], str):
+            raise Unauthorized("the token is invalid or expired")
+        if not self._in_its_lifetime(payload):
             raise Unauthorized("the token is invalid or expired")
         return TokenClaims(
             subject=payload["sub"],
@@ -74,3 +92,15 @@ class JwtTokenCodec:
             issued_at=datetime.fromtimestamp(payload["iat"], UTC),
             expires_at=datetime.fromtimestamp(payload["exp"], UTC),
         )
+
+    def _in_its_lifetime(self, payload: dict[str, object]) -> bool:
+        """Issued no later, and expiring later, than now (with the tolerated skew)."""
+        issued_at, expires_at = payload["iat"], payload["exp"]
+        if not (_is_timestamp(issued_at) and _is_timestamp(expires_at)):
+            return False
+        now = self._clock().timestamp()
+        return issued_at <= now + CLOCK_SKEW_SECONDS and now < expires_at + CLOCK_SKEW_SECONDS
+
+
+def _is_timestamp(claim: object) -> TypeGuard[int | float]:
+    return isinstance(claim, int | float) and not isinstance(claim, bool)

@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
+from app.application.outbox_relay import OutboxRelay
 from app.interface.metrics import exposition
 
 router = APIRouter(tags=["operations"])
@@ -22,7 +23,7 @@ async def metrics(request: Request) -> Response:
 
 
 async def _outbox(request: Request) -> list[Metric]:
-    relay = request.app.state.container.outbox_relay()
+    relay = request.app.state.providers.provider(OutboxRelay)()
     if relay is None:
         return []
     try:

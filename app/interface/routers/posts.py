@@ -10,7 +10,12 @@ from app.application.commands.posts import PostCommand, PostPatch
 from app.application.ports.readers import PostView
 from app.application.queries.posts import PostsQuery
 from app.domain.posts import Post
-from app.interface.dependencies import CurrentUserId, PostCommands, PublicPostQueries
+from app.interface.dependencies import (
+    CurrentUserId,
+    IdempotentPostCommands,
+    PostCommands,
+    PublicPostQueries,
+)
 from app.interface.etags import accepted_versions, etag_of, none_match
 from app.interface.problems import problem_responses
 from app.interface.schemas.posts import PostOut, PostsPageOut
@@ -84,16 +89,11 @@ IdempotencyKey = Annotated[
 async def create_post(
     command: PostCommand,
     user_id: CurrentUserId,
-    posts: PostCommands,
+    posts: IdempotentPostCommands,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Publish a post as the signed-in user."""
-    if idempotency_key is None:
-        post = await posts.create_post(command, author_id=user_id)
-        return _post_response(post, status.HTTP_201_CREATED)
-    created = await posts.create_post_once(
-        command, author_id=user_id, idempotency_key=idempotency_key
-    )
+    created = await posts.create_post(command, author_id=user_id, idempotency_key=idempotency_key)
     response = _post_response(created.post, status.HTTP_201_CREATED)
     if created.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -10,7 +10,6 @@ import pytest
 
 from app.application.caching import (
     CacheKeys,
-    CommitEffects,
     ResultCache,
     arguments_digest,
     cached,
@@ -25,6 +24,7 @@ from app.application.queries.posts import (
     PostsQuery,
     PostsResult,
 )
+from app.application.write_unit_of_work import CommitEffects
 from app.domain.users import User
 from app.infra.cache.memory import MemoryCache
 from tests.fakes.repositories import FakePostReader
@@ -59,7 +59,9 @@ def queries(database: FakeDatabase, results: ResultCache) -> PostQueryService:
 @pytest.fixture
 def commands(database: FakeDatabase, results: ResultCache) -> PostCommandService:
     effects = CommitEffects(results, None)
-    return PostCommandService(lambda: FakeWriteUnitOfWork(database, effects), clock=FakeClock())
+    return PostCommandService(
+        lambda: FakeWriteUnitOfWork(database, effects=effects), clock=FakeClock()
+    )
 
 
 async def _post(

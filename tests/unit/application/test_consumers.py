@@ -7,25 +7,28 @@ from typing import Any
 import pytest
 
 from app.application.commands.posts import PostCommand, PostCommandService, PostPatch
-from app.application.consumers.dispatcher import EventDispatcher
+from app.application.consumers.dispatcher import EventDispatcher, service_events
+from app.application.consumers.subscriptions import subscriptions
 from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
-from app.domain.events import PostCreated, PostDeleted, UserRegistered
+from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.domain.events import PostCreated, PostDeleted, PostUpdated, UserRegistered
 from app.domain.users import User
 from tests.fakes.repositories import FakePostRepository
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
 from tests.unit.clock import T0, FakeClock
 
 
 class RecordingMailer:
-    def __init__(self, *, fail_first: int = 0) -> None:
+    def __init__(self, *, fail_first: int = 0, refuse: str | None = None) -> None:
         self.sent: list[tuple[str, str]] = []
         self._fail_first = fail_first
+        self._refuse = refuse
 
     async def send(self, *, to: str, subject: str, body: str) -> None:
-        if self._fail_first:
-            self._fail_first -= 1
+        if self._fail_first or to == self._refuse:
+            self._fail_first = max(0, self._fail_first - 1)
             raise ConnectionError("mail server down")
         self.sent.append((to, subject))
 
@@ -40,12 +43,17 @@ def database() -> FakeDatabase:
 
 @pytest.fixture
 def posts(database: FakeDatabase) -> PostCommandService:
-    return PostCommandService(lambda: FakeWriteUnitOfWork(database), clock=FakeClock())
+    return PostCommandService(
+        lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS), clock=FakeClock()
+    )
+
+
+def _units(database: FakeDatabase) -> WriteUnitOfWorkFactory:
+    return lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS)
 
 
 def _outbox_types(database: FakeDatabase) -> list[str]:
-    entries = sorted(database.tables.outbox.values(), key=lambda entry: entry.event.event_id)
-    return [type(entry.event).__name__ for entry in entries]
+    return [entry.kind for _, entry in sorted(database.tables.outbox.items())]
 
 
 class TestEventsWithTheirChange:
@@ -78,7 +86,7 @@ class TestUserStatsProjection:
     async def test_a_redelivered_event_changes_nothing(
         self, posts: PostCommandService, database: FakeDatabase
     ) -> None:
-        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database))
+        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS))
         first = await posts.create_post(PostCommand(title="a", body="b"), author_id="ada")
         created = PostCreated(occurred_at=T0, post_id=first.id, author_id="ada")
 
@@ -94,7 +102,7 @@ class TestUserStatsProjection:
     async def test_a_delete_lowers_the_count_and_moves_the_newest(
         self, posts: PostCommandService, database: FakeDatabase
     ) -> None:
-        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database))
+        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS))
         older = await posts.create_post(PostCommand(title="a", body="b"), author_id="ada")
         newer = await posts.create_post(PostCommand(title="b", body="b"), author_id="ada")
         await posts.delete_post(newer.id, user_id="ada")
@@ -119,7 +127,7 @@ class TestUserStatsProjection:
             PostCreated(occurred_at=T0, post_id=post.id, author_id=post.author_id)
             for post in created
         ]
-        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database))
+        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS))
         await projection.on_post_events(events[:1])  # delivered before: only ada's first
         recounted = _count_calls(monkeypatch)
         commits = database.commits
@@ -139,7 +147,7 @@ class TestUserStatsProjection:
     ) -> None:
         post = await posts.create_post(PostCommand(title="a", body="b"), author_id="ada")
         event = PostCreated(occurred_at=T0, post_id=post.id, author_id="ada")
-        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database))
+        projection = UserStatsProjection(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS))
         await projection.on_post_events([event])
         recounted = _count_calls(monkeypatch)
 
@@ -170,10 +178,12 @@ class TestDispatcher:
             UserRegistered(occurred_at=T0, user_id=f"u{n}", email=f"u{n}@x.io", display_name="U")
             for n in range(2)
         ]
-        mailer = RecordingMailer(fail_first=1)
+        mailer = RecordingMailer(refuse="u0@x.io")
         dispatcher = EventDispatcher(
-            UserStatsProjection(lambda: FakeWriteUnitOfWork(database)),
-            WelcomeMail(lambda: FakeWriteUnitOfWork(database), mailer),
+            subscriptions(
+                user_stats=UserStatsProjection(_units(database)),
+                welcome_mail=WelcomeMail(_units(database), mailer),
+            )
         )
 
         handled = await dispatcher.dispatch_many([welcome[0], created, welcome[1]])
@@ -196,8 +206,10 @@ class TestDispatcher:
                 raise ConnectionError("database gone")
 
         dispatcher = EventDispatcher(
-            Broken(lambda: FakeWriteUnitOfWork(database)),
-            WelcomeMail(lambda: FakeWriteUnitOfWork(database), RecordingMailer()),
+            subscriptions(
+                user_stats=Broken(_units(database)),
+                welcome_mail=WelcomeMail(_units(database), RecordingMailer()),
+            )
         )
 
         assert await dispatcher.dispatch_many(events) == [events[1].event_id]
@@ -207,21 +219,51 @@ class TestDispatcher:
 class TestWelcomeMail:
     async def test_one_mail_however_often_the_event_arrives(self, database: FakeDatabase) -> None:
         mailer = RecordingMailer()
-        welcome = WelcomeMail(lambda: FakeWriteUnitOfWork(database), mailer)
+        welcome = WelcomeMail(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS), mailer)
         event = UserRegistered(occurred_at=T0, user_id="u", email="u@x.io", display_name="U")
 
         for _ in range(3):
-            await welcome.on_user_registered(event)
+            await welcome.on_user_registered([event])
 
         assert mailer.sent == [("u@x.io", "Welcome")]
 
     async def test_a_mail_that_failed_is_sent_on_redelivery(self, database: FakeDatabase) -> None:
         mailer = RecordingMailer(fail_first=1)
-        welcome = WelcomeMail(lambda: FakeWriteUnitOfWork(database), mailer)
+        welcome = WelcomeMail(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS), mailer)
         event = UserRegistered(occurred_at=T0, user_id="u", email="u@x.io", display_name="U")
 
         with pytest.raises(ConnectionError):
-            await welcome.on_user_registered(event)
-        await welcome.on_user_registered(event)
+            await welcome.on_user_registered([event])
+        await welcome.on_user_registered([event])
 
         assert mailer.sent == [("u@x.io", "Welcome")]
+
+
+class TestConsumerMap:
+    def test_an_event_type_missing_from_the_map_is_refused_when_the_dispatcher_is_built(
+        self,
+    ) -> None:
+        with pytest.raises(LookupError, match="PostUpdated"):
+            EventDispatcher({PostCreated: []}, known=[PostCreated, PostUpdated])
+
+    def test_every_event_of_the_service_has_a_line_in_the_map(self, database: FakeDatabase) -> None:
+        consumers = subscriptions(
+            user_stats=UserStatsProjection(_units(database)),
+            welcome_mail=WelcomeMail(_units(database), RecordingMailer()),
+        )
+
+        assert set(consumers) == set(service_events())
+
+    async def test_a_consumer_gets_its_events_of_a_batch_in_one_call(self) -> None:
+        calls: list[list[str]] = []
+
+        async def consume(events: Any) -> None:
+            calls.append([event.event_id for event in events])
+
+        events = [PostCreated(occurred_at=T0, post_id=f"p{n}", author_id="ada") for n in range(3)]
+        dispatcher = EventDispatcher({PostCreated: [consume]}, known=[PostCreated])
+
+        handled = await dispatcher.dispatch_many(events)
+
+        assert calls == [[event.event_id for event in events]]
+        assert handled == [event.event_id for event in events]

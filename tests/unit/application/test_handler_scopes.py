@@ -18,7 +18,7 @@ from app.application.handlers import (
 from app.domain.errors import Contention, StaleConnection
 from app.domain.posts import Post
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeReadUnitOfWork, FakeWriteUnitOfWork
 from tests.unit.clock import T0
 
 
@@ -30,7 +30,7 @@ class Imports(CommandService):
     """A test-only command service that fans out, swallows failures and meets contention."""
 
     def __init__(self, database: FakeDatabase, *, contended_attempts: int = 0) -> None:
-        super().__init__(lambda: FakeWriteUnitOfWork(database))
+        super().__init__(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS))
         self.attempts = 0
         self._contended_attempts = contended_attempts
 

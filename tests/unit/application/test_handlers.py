@@ -8,7 +8,7 @@ from app.application.handlers import CommandService, QueryService, command_handl
 from app.application.ports.units_of_work import ReadUnitOfWork, WriteUnitOfWork
 from app.domain.posts import Post
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeReadUnitOfWork, FakeWriteUnitOfWork
 from tests.unit.clock import T0
 
 
@@ -31,7 +31,7 @@ class Posts(CommandService):
 
     def _open(self) -> WriteUnitOfWork:
         self.opened += 1
-        return FakeWriteUnitOfWork(self._database)
+        return FakeWriteUnitOfWork(self._database, effects=NO_EFFECTS)
 
     @command_handler
     async def add(self, post: Post) -> str:

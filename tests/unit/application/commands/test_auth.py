@@ -13,7 +13,7 @@ from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.throttling import MemoryFailureCounter
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
 from tests.unit.clock import Ticking
 
 PASSWORD = "correct horse"
@@ -47,7 +47,7 @@ def auth(
 ) -> AuthCommandService:
     policy = ThrottlePolicy(failures_per_account=3, failures_per_address=5, window_seconds=60)
     return AuthCommandService(
-        write_uow=lambda: FakeWriteUnitOfWork(database),
+        write_uow=lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS),
         hasher=hasher,
         tokens=codec,
         clock=utc_now,

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from app.application.commands.posts import (
+from app.application.commands.idempotent_posts import (
     ABANDONED_AFTER,
     KEY_LIFETIME,
-    PostCommand,
-    PostCommandService,
+    IdempotentPostCreation,
     request_digest,
 )
+from app.application.commands.posts import PostCommand, PostCommandService
 from app.application.ports.repositories import IdempotencyRecord
 from app.domain.errors import Conflict, InvalidInput, Unauthorized
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
 from tests.unit.clock import FakeClock
 
 HELLO = PostCommand(title="Hello", body="World", tags=["a"])
@@ -26,8 +26,12 @@ def database() -> FakeDatabase:
 
 
 @pytest.fixture
-def posts(database: FakeDatabase, clock: FakeClock) -> PostCommandService:
-    return PostCommandService(write_uow=lambda: FakeWriteUnitOfWork(database), clock=clock)
+def posts(database: FakeDatabase, clock: FakeClock) -> IdempotentPostCreation:
+    def write_uow() -> FakeWriteUnitOfWork:
+        return FakeWriteUnitOfWork(database, effects=NO_EFFECTS)
+
+    plain = PostCommandService(write_uow=write_uow, clock=clock)
+    return IdempotentPostCreation(write_uow=write_uow, posts=plain, clock=clock)
 
 
 def stored_key(
@@ -45,7 +49,7 @@ def stored_key(
 
 class TestIdempotentCreate:
     async def test_a_retry_gets_the_first_post_and_creates_nothing(
-        self, posts: PostCommandService, database: FakeDatabase, clock: FakeClock
+        self, posts: IdempotentPostCreation, database: FakeDatabase, clock: FakeClock
     ) -> None:
         first = await posts.create_post_once(HELLO, author_id="ada", idempotency_key="k")
         clock.advance(60)
@@ -61,7 +65,7 @@ class TestIdempotentCreate:
         assert list(database.tables.posts) == [first.post.id]
 
     async def test_the_same_key_with_another_body_is_refused(
-        self, posts: PostCommandService, database: FakeDatabase
+        self, posts: IdempotentPostCreation, database: FakeDatabase
     ) -> None:
         await posts.create_post_once(HELLO, author_id="ada", idempotency_key="k")
 
@@ -72,7 +76,7 @@ class TestIdempotentCreate:
         assert len(database.tables.posts) == 1
 
     async def test_keys_belong_to_their_user(
-        self, posts: PostCommandService, database: FakeDatabase
+        self, posts: IdempotentPostCreation, database: FakeDatabase
     ) -> None:
         mine = await posts.create_post_once(HELLO, author_id="ada", idempotency_key="k")
         theirs = await posts.create_post_once(HELLO, author_id="bob", idempotency_key="k")
@@ -82,7 +86,7 @@ class TestIdempotentCreate:
         assert len(database.tables.posts) == 2
 
     async def test_a_key_in_flight_is_a_conflict(
-        self, posts: PostCommandService, database: FakeDatabase, clock: FakeClock
+        self, posts: IdempotentPostCreation, database: FakeDatabase, clock: FakeClock
     ) -> None:
         stored_key(database, clock, response=None)
         clock.advance(ABANDONED_AFTER.total_seconds() - 1)
@@ -92,7 +96,7 @@ class TestIdempotentCreate:
         assert database.tables.posts == {}
 
     async def test_a_key_abandoned_in_flight_is_taken_over(
-        self, posts: PostCommandService, database: FakeDatabase, clock: FakeClock
+        self, posts: IdempotentPostCreation, database: FakeDatabase, clock: FakeClock
     ) -> None:
         stored_key(database, clock, response=None)
         clock.advance(ABANDONED_AFTER.total_seconds())
@@ -103,7 +107,7 @@ class TestIdempotentCreate:
         assert list(database.tables.posts) == [created.post.id]
 
     async def test_an_expired_key_creates_again(
-        self, posts: PostCommandService, database: FakeDatabase, clock: FakeClock
+        self, posts: IdempotentPostCreation, database: FakeDatabase, clock: FakeClock
     ) -> None:
         first = await posts.create_post_once(HELLO, author_id="ada", idempotency_key="k")
         clock.advance(KEY_LIFETIME.total_seconds())
@@ -116,7 +120,7 @@ class TestIdempotentCreate:
         assert later.post.id != first.post.id
 
     async def test_a_failed_create_frees_its_key(
-        self, posts: PostCommandService, database: FakeDatabase
+        self, posts: IdempotentPostCreation, database: FakeDatabase
     ) -> None:
         with pytest.raises(Unauthorized):
             await posts.create_post_once(HELLO, author_id="ghost", idempotency_key="k")
@@ -128,7 +132,7 @@ class TestIdempotentCreate:
         assert database.tables.idempotency_keys["ghost\x00k"].response is not None
 
     async def test_a_request_whose_key_was_taken_over_creates_nothing(
-        self, posts: PostCommandService, database: FakeDatabase, clock: FakeClock
+        self, posts: IdempotentPostCreation, database: FakeDatabase, clock: FakeClock
     ) -> None:
         """A slow first request, given up for dead, must not add a second post."""
         slow = IdempotencyRecord(

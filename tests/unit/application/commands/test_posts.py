@@ -11,7 +11,7 @@ from app.domain.errors import Forbidden, NotFound, PreconditionFailed, Unauthori
 from app.domain.posts import Post
 from app.domain.users import User
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
 from tests.unit.clock import T0, FakeClock
 
 MISSING = "00000000-0000-7000-8000-000000000000"
@@ -32,7 +32,9 @@ def accounts(database: FakeDatabase) -> None:
 
 @pytest.fixture
 def posts(database: FakeDatabase, clock: FakeClock) -> PostCommandService:
-    return PostCommandService(write_uow=lambda: FakeWriteUnitOfWork(database), clock=clock)
+    return PostCommandService(
+        write_uow=lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS), clock=clock
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from app.application.commands.users import RegisterUser, UserCommandService
 from app.domain.errors import Conflict
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
-from tests.fakes.units_of_work import FakeWriteUnitOfWork
+from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
 from tests.unit.clock import T0, FakeClock
 
 
@@ -29,7 +29,9 @@ def users(
     database: FakeDatabase, hasher: FakePasswordHasher, clock: FakeClock
 ) -> UserCommandService:
     return UserCommandService(
-        write_uow=lambda: FakeWriteUnitOfWork(database), hasher=hasher, clock=clock
+        write_uow=lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS),
+        hasher=hasher,
+        clock=clock,
     )
 
 

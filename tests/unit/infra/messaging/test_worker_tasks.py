@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from app.domain.events import UserRegistered
 from app import worker
+from app.domain.events import UserRegistered
 from app.infra.messaging.event_codec import encode
 from tests.unit.clock import T0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -142,3 +142,35 @@ class TestRefusedTokens:
 
         with pytest.raises(Unauthorized):
             codec.decode(f"{header}.{forged_body}.{signature}", kind="access")
+
+
+class TestInjectedClock:
+    def test_times_are_checked_against_the_clock_that_stamps_them(self) -> None:
+        long_ago = datetime(2001, 1, 1, tzinfo=UTC)
+        codec = JwtTokenCodec(
+            secret=SECRET, access_ttl_seconds=60, refresh_ttl_seconds=600, clock=lambda: long_ago
+        )
+        token, _ = codec.issue(subject="user-1", kind="access", now=long_ago)
+
+        assert codec.decode(token, kind="access").subject == "user-1"
+
+    def test_a_token_is_expired_once_the_injected_clock_passes_its_expiry(self) -> None:
+        now = [datetime(2001, 1, 1, tzinfo=UTC)]
+        codec = JwtTokenCodec(
+            secret=SECRET, access_ttl_seconds=60, refresh_ttl_seconds=600, clock=lambda: now[0]
+        )
+        token, _ = codec.issue(subject="user-1", kind="access", now=now[0])
+        now[0] += timedelta(seconds=60 + 31)
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")
+
+    def test_a_token_issued_beyond_the_skew_in_the_future_is_refused(self) -> None:
+        now = datetime(2001, 1, 1, tzinfo=UTC)
+        codec = JwtTokenCodec(
+            secret=SECRET, access_ttl_seconds=60, refresh_ttl_seconds=600, clock=lambda: now
+        )
+        token, _ = codec.issue(subject="user-1", kind="access", now=now + timedelta(minutes=5))
+
+        with pytest.raises(Unauthorized):
+            codec.decode(token, kind="access")

@@ -1,0 +1,101 @@
+"""The commit mechanics every write unit of work shares, fake or real.
+
+`WriteUnitOfWorkBase.commit()` is the one implementation: it takes the domain events
+of every aggregate the repositories saw, derives the cache tags they make stale
+(`cache_tags.stale_after`), writes the events to the outbox in the same transaction,
+commits, and then runs the post-commit effects. Subclasses provide only storage: the
+outbox and how a transaction commits or rolls back. The effects are a required
+argument, so no unit of work can be built that commits without them.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import final
+
+from app.application import cache_tags
+from app.application.caching import TAG_COUNTER_TTL_SECONDS, ResultCache
+from app.application.consistency import ReadYourWrites, current_actor
+from app.application.ports.messaging import Outbox, OutboxKick
+from app.domain.events import RecordsEvents
+
+logger = logging.getLogger(__name__)
+
+
+class CommitEffects:
+    """What follows a successful commit: kick the outbox relay for the events it wrote,
+    bump the stale tags' counters, and mark the writer for read-your-writes."""
+
+    def __init__(
+        self,
+        results: ResultCache | None,
+        read_your_writes: ReadYourWrites | None,
+        relay: OutboxKick | None = None,
+    ) -> None:
+        self._results = results
+        self._read_your_writes = read_your_writes
+        self._relay = relay
+
+    async def after_commit(self, stale: Iterable[str], event_ids: Sequence[str] = ()) -> None:
+        if self._relay is not None and event_ids:
+            self._relay.kick(list(event_ids))
+        tags = sorted(set(stale))
+        if self._results is not None and tags:
+            keys = [self._results.keys.tag(tag) for tag in tags]
+            await self._results.cache.increment_many(keys, TAG_COUNTER_TTL_SECONDS)
+        actor = current_actor()
+        if actor is not None and self._read_your_writes is not None:
+            await self._read_your_writes.wrote(actor)
+
+
+class WriteUnitOfWorkBase(ABC):
+    def __init__(self, *, effects: CommitEffects) -> None:
+        self._effects = effects
+        self._touched: set[str] = set()
+        self._seen: list[RecordsEvents] = []
+
+    @property
+    @abstractmethod
+    def outbox(self) -> Outbox: ...
+
+    @abstractmethod
+    async def _commit_transaction(self) -> None: ...
+
+    @abstractmethod
+    async def _rollback_transaction(self) -> None: ...
+
+    def saw(self, aggregate: RecordsEvents) -> None:
+        """Repositories report every aggregate they load or stage: its events are
+        committed with it."""
+        self._seen.append(aggregate)
+
+    def touch(self, *tags: str) -> None:
+        """Cached results carrying these tags become unreachable once this commits (for
+        state that raises no domain event, such as read models)."""
+        self._touched.update(tags)
+
+    def _forget(self) -> None:
+        self._touched = set()
+        self._seen = []
+
+    @final
+    async def commit(self) -> None:
+        seen, self._seen = self._seen, []
+        events = [event for aggregate in seen for event in aggregate.pull_events()]
+        stale = self._touched | cache_tags.stale_after(events)  # before anything is written
+        if events:
+            await self.outbox.add(events)
+        await self._commit_transaction()
+        self._touched = set()
+        try:
+            await self._effects.after_commit(stale, [event.event_id for event in events])
+        except Exception:
+            # The commit stands; a cache that cannot be told fails open on reads too.
+            logger.warning("post-commit cache work failed", exc_info=True)
+
+    @final
+    async def rollback(self) -> None:
+        self._forget()
+        await self._rollback_transaction()
