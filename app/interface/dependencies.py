@@ -74,10 +74,23 @@ def provided(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
     return resolve
 
 
+def _api_routes(api: FastAPI) -> list[APIRoute]:
+    found, routes = [], list(api.routes)
+    while routes:
+        route = routes.pop()
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif (router := getattr(route, "original_router", None)) is not None:
+            routes.extend(router.routes)  # an included router
+        else:
+            routes.extend(getattr(route, "routes", ()))  # a mounted app
+    return found
+
+
 def requested_types(api: FastAPI) -> set[type]:
     """Every type the app's routes ask the container for."""
     kinds: set[type] = set()
-    pending = [route.dependant for route in api.routes if isinstance(route, APIRoute)]
+    pending = [route.dependant for route in _api_routes(api)]
     while pending:
         dependant = pending.pop()
         kind = getattr(dependant.call, "provides", None)

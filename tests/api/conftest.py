@@ -1,61 +1,33 @@
 """API tests: the real app, driven through httpx, on SQLite and on MariaDB.
 
-The container is the seam: `settings` points at the session's scratch database, and
-by default the session factory and read connections are bound to one outer
-transaction that is rolled back after each test. Tests that need real pools and
-commits (leaks, concurrency) ask for `committed_app` instead, on a fresh database.
+The app is served by `tests/served.py`. The container is the seam: `settings` points
+at the session's scratch database, and by default the session factory and read
+connections are bound to one outer transaction that is rolled back after each test.
+Tests that need real pools and commits (leaks, concurrency) ask for `committed_app`
+instead, on a fresh database.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from dependency_injector import providers
-from fastapi import FastAPI
 
-from app.infra.security.argon2_hasher import Argon2PasswordHasher
-from app.infra.settings import Settings
-from app.main import create_app
 from containers import Container
 from tests.databases import ScratchDatabase, rolled_back
+from tests.served import Api as Api
+from tests.served import hermetic_container
+from tests.served import served as serving
 
 BACKENDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)]
 
 
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    container: Container
-    app: FastAPI
-
-
 def make_container(url: str, **settings: Any) -> Container:
-    """A container on the database at `url`; `gc_freeze` is off unless asked for, as a
-    full collection at every app start would cost this test process dearly."""
-    container = Container()
-    settings = {"gc_freeze": False, **settings}
-    container.settings.override(
-        providers.Object(Settings.embedded(database_url=url, app_profile="test", **settings))
-    )
-    container.password_hasher.override(
-        providers.Object(Argon2PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1))
-    )
-    return container
-
-
-@asynccontextmanager
-async def serving(container: Container) -> AsyncIterator[Api]:
-    app = create_app(container)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, container=container, app=app)
+    """A hermetic container on the database at `url`."""
+    return hermetic_container(database_url=url, **settings)
 
 
 @pytest.fixture(params=BACKENDS)

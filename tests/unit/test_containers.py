@@ -17,10 +17,10 @@ from app.application.queries.users import UserQueryService
 from app.domain.users import User
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from containers import Container
+from tests.fakes.clock import T0, FakeClock
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
-from tests.unit.clock import T0, FakeClock
 
 
 @pytest.fixture

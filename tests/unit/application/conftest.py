@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes.clock import FakeClock
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
-from tests.unit.clock import FakeClock
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from app.application.ports.security import TokenClaims, TokenKind
 from app.domain.errors import Unauthorized
 from app.domain.identity import utc_now
 from app.infra.security.jwt_codec import JwtTokenCodec
-from tests.unit.clock import FakeClock
+from tests.fakes.clock import FakeClock
 
 USER_ID = "01890000-0000-7000-8000-000000000001"
 

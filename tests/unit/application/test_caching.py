@@ -27,10 +27,10 @@ from app.application.queries.posts import (
 from app.application.write_unit_of_work import CommitEffects
 from app.domain.users import User
 from app.infra.cache.memory import MemoryCache
+from tests.fakes.clock import T0, FakeClock, Ticking
 from tests.fakes.repositories import FakePostReader
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
-from tests.unit.clock import T0, FakeClock, Ticking
 
 
 @pytest.fixture
@@ -311,3 +311,27 @@ class TestListTotals:
         assert (await uncached.get_posts(PostsQuery())).total == 2
         start_request()
         assert (await uncached.get_posts(PostsQuery())).total == 1
+
+
+class TestStores:
+    def test_a_cached_method_naming_an_undeclared_store_fails_when_its_class_is_defined(
+        self,
+    ) -> None:
+        with pytest.raises(TypeError, match="'count_cahce'"):
+
+            class Misspelt(QueryService):
+                @query_handler
+                @cached(ttl=5, store="count_cahce")
+                async def count(self) -> int:
+                    return 0
+
+    def test_a_store_declared_on_the_class_is_accepted(self) -> None:
+        class Declared(QueryService):
+            count_cache: ResultCache | None
+
+            @query_handler
+            @cached(ttl=5, store="count_cache")
+            async def count(self) -> int:
+                return 0
+
+        assert Declared.count.cache_store == "count_cache"  # type: ignore[attr-defined]

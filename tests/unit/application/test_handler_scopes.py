@@ -17,9 +17,9 @@ from app.application.handlers import (
 )
 from app.domain.errors import Contention, StaleConnection
 from app.domain.posts import Post
+from tests.fakes.clock import T0
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import NO_EFFECTS, FakeReadUnitOfWork, FakeWriteUnitOfWork
-from tests.unit.clock import T0
 
 
 def a_post(title: str) -> Post:

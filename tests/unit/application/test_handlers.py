@@ -7,9 +7,9 @@ import pytest
 from app.application.handlers import CommandService, QueryService, command_handler, query_handler
 from app.application.ports.units_of_work import ReadUnitOfWork, WriteUnitOfWork
 from app.domain.posts import Post
+from tests.fakes.clock import T0
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import NO_EFFECTS, FakeReadUnitOfWork, FakeWriteUnitOfWork
-from tests.unit.clock import T0
 
 
 class Boom(Exception):

@@ -8,7 +8,7 @@ import pytest
 
 from app.domain.errors import Forbidden, InvalidInput, PreconditionFailed
 from app.domain.posts import BODY_MAX, TITLE_MAX, Post
-from tests.unit.clock import T0
+from tests.fakes.clock import T0
 
 
 def a_post(*, title: str = "Title", body: str = "Body", tags: list[str] | None = None) -> Post:

@@ -6,7 +6,7 @@ import pytest
 
 from app.domain.errors import InvalidInput
 from app.domain.users import DISPLAY_NAME_MAX, User, email_key
-from tests.unit.clock import T0
+from tests.fakes.clock import T0
 
 
 def register(email: str = "ada@example.com", display_name: str = "Ada") -> User:

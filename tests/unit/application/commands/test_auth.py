@@ -11,10 +11,10 @@ from app.domain.identity import utc_now
 from app.domain.users import User
 from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.throttling import MemoryFailureCounter
+from tests.fakes.clock import Ticking
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
-from tests.unit.clock import Ticking
 
 PASSWORD = "correct horse"
 

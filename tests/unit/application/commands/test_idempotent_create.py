@@ -13,9 +13,9 @@ from app.application.commands.idempotent_posts import (
 from app.application.commands.posts import PostCommand, PostCommandService
 from app.application.ports.repositories import IdempotencyRecord
 from app.domain.errors import Conflict, InvalidInput, Unauthorized
+from tests.fakes.clock import FakeClock
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
-from tests.unit.clock import FakeClock
 
 HELLO = PostCommand(title="Hello", body="World", tags=["a"])
 

@@ -10,9 +10,9 @@ from app.application.commands.posts import PostCommand, PostCommandService, Post
 from app.domain.errors import Forbidden, NotFound, PreconditionFailed, Unauthorized
 from app.domain.posts import Post
 from app.domain.users import User
+from tests.fakes.clock import T0, FakeClock
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
-from tests.unit.clock import T0, FakeClock
 
 MISSING = "00000000-0000-7000-8000-000000000000"
 

@@ -9,10 +9,10 @@ from pydantic import ValidationError
 
 from app.application.commands.users import RegisterUser, UserCommandService
 from app.domain.errors import Conflict
+from tests.fakes.clock import T0, FakeClock
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import NO_EFFECTS, FakeWriteUnitOfWork
-from tests.unit.clock import T0, FakeClock
 
 
 def registration(**changes: Any) -> RegisterUser:

@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from app.application.queries.posts import PostQueryService, PostsQuery
 from app.domain.errors import NotFound
 from app.domain.posts import Post
+from tests.fakes.clock import T0
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork
-from tests.unit.clock import T0
 
 ADA = "01890000-0000-7000-8000-00000000a0da"
 BOB = "01890000-0000-7000-8000-000000000b0b"

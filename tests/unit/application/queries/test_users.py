@@ -7,9 +7,9 @@ import pytest
 from app.application.queries.users import UserQueryService
 from app.domain.errors import NotFound
 from app.domain.users import User
+from tests.fakes.clock import T0
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork
-from tests.unit.clock import T0
 
 
 @pytest.fixture

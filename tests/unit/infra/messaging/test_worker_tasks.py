@@ -11,7 +11,7 @@ import pytest
 from app import worker
 from app.domain.events import UserRegistered
 from app.infra.messaging.event_codec import encode
-from tests.unit.clock import T0
+from tests.fakes.clock import T0
 
 
 class Retry(Exception):

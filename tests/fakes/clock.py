@@ -1,4 +1,4 @@
-"""The unit tests' clock: a fixed start time and a clock the test moves."""
+"""Test clocks: a fixed start time and clocks the test moves."""
 
 from __future__ import annotations
 
