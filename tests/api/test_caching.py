@@ -14,8 +14,9 @@ import pytest
 from dependency_injector import providers
 from sqlalchemy import event
 
-from tests.api.conftest import Api, create_post, make_container, serving, signed_up
+from tests.api.conftest import Api, create_post, make_container, signed_up
 from tests.databases import ScratchDatabase, create_sqlite_database, drop_database, rolled_back
+from tests.served import served as serving
 
 
 @pytest.fixture

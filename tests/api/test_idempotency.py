@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.infra.db.tables import posts
-from tests.api.conftest import Api, assert_problem, make_container, serving, signed_up
+from tests.api.conftest import Api, assert_problem, make_container, signed_up
 from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
+from tests.served import served as serving
 
 BODY = {"title": "Hello", "body": "World", "tags": ["a"]}
 

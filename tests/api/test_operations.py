@@ -9,8 +9,9 @@ from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.infra.db.engines import build_engine
-from tests.api.conftest import Api, assert_problem, make_container, serving
+from tests.api.conftest import Api, assert_problem, make_container
 from tests.databases import ScratchDatabase
+from tests.served import served as serving
 
 
 def _unreachable() -> AsyncEngine:

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from tests.api.conftest import Api, create_post, make_container, serving, signed_up
+from tests.api.conftest import Api, create_post, make_container, signed_up
 from tests.databases import ScratchDatabase
+from tests.served import served as serving
 
 
 def _checked_out(api: Api) -> dict[str, int]:

@@ -29,16 +29,9 @@ from app.domain.identity import utc_now
 from app.infra.db.tables import posts, users
 from app.infra.logs import build_handler
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
-from tests.api.conftest import (
-    Api,
-    assert_problem,
-    create_post,
-    make_container,
-    register,
-    serving,
-    signed_up,
-)
+from tests.api.conftest import Api, assert_problem, create_post, make_container, register, signed_up
 from tests.databases import ScratchDatabase, create_sqlite_database
+from tests.served import served as serving
 
 T = TypeVar("T")
 WRITES = ["put", "patch", "delete"]

@@ -6,8 +6,9 @@ import uuid
 
 import httpx
 
-from tests.api.conftest import assert_problem, make_container, register, serving
+from tests.api.conftest import assert_problem, make_container, register
 from tests.databases import ScratchDatabase
+from tests.served import served as serving
 
 
 async def sign_in(client: httpx.AsyncClient, password: str) -> httpx.Response:

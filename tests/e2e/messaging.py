@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from kombu.connection import Connection
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER_HOST, BROKER_PORT = "127.0.0.1", 5672
@@ -107,6 +108,12 @@ def start_worker(env: dict[str, str], log: Path, timeout: float = 60) -> Worker:
         time.sleep(0.2)
     process.kill()
     raise AssertionError(f"the worker did not start:\n{worker.output()}")
+
+
+def remove_queue(name: str) -> None:
+    """Delete a test's own queue from the broker, so a run leaves nothing behind."""
+    with Connection(BROKER_URL, connect_timeout=5) as connection:  # type: ignore[no-untyped-call]
+        connection.default_channel.queue_delete(name)
 
 
 def stop_worker(worker: Worker, *, kill: bool = False) -> None:

@@ -20,18 +20,20 @@ import pytest
 from sqlalchemy import func, select
 
 from app.infra.db.tables import handled_events, outbox
-from tests.api.conftest import Api, create_post, make_container, register, serving, sign_in
+from tests.api.conftest import Api, create_post, make_container, register, sign_in
 from tests.databases import IN_CI, ScratchDatabase, create_mariadb_database, drop_database
 from tests.e2e.messaging import (
     BROKER_URL,
     BrokerLink,
     MailBox,
     Worker,
+    remove_queue,
     smtp_server,
     start_worker,
     stop_worker,
 )
 from tests.e2e.servers import environment, free_port
+from tests.served import served as serving
 
 pytestmark = pytest.mark.mariadb
 TIMEOUT = 45
@@ -72,15 +74,17 @@ def mailbox() -> Iterator[tuple[MailBox, int]]:
 
 
 @pytest.fixture
-def settings(database: ScratchDatabase, redis_url: str) -> dict[str, Any]:
-    """What the API and the worker share: database, cache, broker queue."""
-    return {
+def settings(database: ScratchDatabase, redis_url: str) -> Iterator[dict[str, Any]]:
+    """What the API and the worker share: database, cache, broker queue (removed after)."""
+    queue = f"test-{uuid.uuid4().hex}"
+    yield {
         "database_url": database.url,
         "cache_backend": "redis",
         "redis_url": redis_url,
         "cache_prefix": uuid.uuid4().hex,
-        "celery_queue": f"test-{uuid.uuid4().hex}",
+        "celery_queue": queue,
     }
+    remove_queue(queue)
 
 
 @pytest.fixture

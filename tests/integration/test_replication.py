@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.infra.db.tables import metadata
-from tests.api.conftest import Api, create_post, make_container, serving, signed_up
+from tests.api.conftest import Api, create_post, make_container, signed_up
 from tests.replication import ReplicatedPair, replicated_mariadb
+from tests.served import served as serving
 
 pytestmark = pytest.mark.mariadb
 
