@@ -24,6 +24,7 @@ from tests.databases import (  # noqa: E402
     create_sqlite_database,
     drop_database,
     redis_server_or_skip,
+    remove_run_keys,
 )
 
 
@@ -58,5 +59,6 @@ async def fresh_database(
 
 
 @pytest.fixture(scope="session")
-async def redis_url() -> str:
-    return await redis_server_or_skip()
+async def redis_url() -> AsyncIterator[str]:
+    yield await redis_server_or_skip()
+    await remove_run_keys()

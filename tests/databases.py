@@ -135,6 +135,29 @@ async def rolled_back(database: ScratchDatabase) -> AsyncIterator[BoundStorage]:
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
+"""Every Redis key this run writes starts with it; the session removes them at the end."""
+
+
+def redis_prefix() -> str:
+    """A key prefix of one test's own, under the run's prefix."""
+    return f"{RUN_PREFIX}-{uuid.uuid4().hex[:8]}"
+
+
+async def remove_run_keys() -> None:
+    """Delete the keys this run left on the test Redis (no error when it is not there)."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=5)
+    try:
+        batch = [key async for key in client.scan_iter(match=f"{RUN_PREFIX}-*", count=1000)]
+        for start in range(0, len(batch), 500):
+            await client.delete(*batch[start : start + 500])
+    except (RedisError, OSError):
+        return
+    finally:
+        await client.aclose()
 
 
 async def redis_server_or_skip() -> str:

@@ -4,7 +4,6 @@ always reads their own write, whatever the replica lags."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,20 @@ from dependency_injector import providers
 from sqlalchemy import event
 
 from tests.api.conftest import Api, create_post, make_container, signed_up
-from tests.databases import ScratchDatabase, create_sqlite_database, drop_database, rolled_back
+from tests.databases import (
+    ScratchDatabase,
+    create_sqlite_database,
+    drop_database,
+    redis_prefix,
+    rolled_back,
+)
 from tests.served import served as serving
 
 
 @pytest.fixture
 async def redis_api(database: ScratchDatabase, redis_url: str) -> AsyncIterator[Api]:
     container = make_container(
-        database.url, cache_backend="redis", redis_url=redis_url, cache_prefix=uuid.uuid4().hex
+        database.url, cache_backend="redis", redis_url=redis_url, cache_prefix=redis_prefix()
     )
     async with rolled_back(database) as bound:
         for name in ("read_connection_factory", "primary_read_connection_factory"):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 
 from tests.api.conftest import assert_problem, make_container, register
-from tests.databases import ScratchDatabase
+from tests.databases import ScratchDatabase, redis_prefix
 from tests.served import served as serving
 
 
@@ -34,7 +32,7 @@ class TestSignInThrottling:
     async def test_the_count_is_shared_by_processes_through_redis(
         self, fresh_database: ScratchDatabase, redis_url: str
     ) -> None:
-        shared = {"redis_url": redis_url, "cache_prefix": f"test-{uuid.uuid4().hex[:8]}"}
+        shared = {"redis_url": redis_url, "cache_prefix": redis_prefix()}
         async with (
             serving(make_container(fresh_database.url, **shared)) as one,
             serving(make_container(fresh_database.url, **shared)) as other,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +10,7 @@ from redis.asyncio import Redis
 
 from app.application.ports.throttling import FailureCounter
 from app.infra.throttling import MemoryFailureCounter, RedisFailureCounter
+from tests.databases import redis_prefix
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -26,7 +26,7 @@ async def counter(counter_kind: str | None) -> AsyncIterator[FailureCounter]:
         return
     client = Redis.from_url(counter_kind)
     try:
-        yield RedisFailureCounter(client, prefix=f"test-{uuid.uuid4().hex[:8]}", timeout_seconds=1)
+        yield RedisFailureCounter(client, prefix=redis_prefix(), timeout_seconds=1)
     finally:
         await client.aclose()
 

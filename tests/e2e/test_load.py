@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.infra.db.tables import outbox, posts
-from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
+from tests.databases import ScratchDatabase, create_mariadb_database, drop_database, redis_prefix
 from tests.e2e.load import Recorder, account, new_client, percentile
 from tests.e2e.servers import QUIET_AND_CHEAP, environment, served
 
@@ -55,7 +55,7 @@ def base(database: ScratchDatabase, redis_url: str, tmp_path: Path) -> Iterator[
             "APP_PROFILE": "test",
             "DATABASE_URL": database.url,
             "REDIS_URL": redis_url,
-            "CACHE_PREFIX": f"load-{uuid.uuid4().hex[:8]}",
+            "CACHE_PREFIX": redis_prefix(),
         }
     )
     with served(env, tmp_path) as (address, _):

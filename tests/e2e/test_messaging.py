@@ -21,7 +21,13 @@ from sqlalchemy import func, select
 
 from app.infra.db.tables import handled_events, outbox
 from tests.api.conftest import Api, create_post, make_container, register, sign_in
-from tests.databases import IN_CI, ScratchDatabase, create_mariadb_database, drop_database
+from tests.databases import (
+    IN_CI,
+    ScratchDatabase,
+    create_mariadb_database,
+    drop_database,
+    redis_prefix,
+)
 from tests.e2e.messaging import (
     BROKER_URL,
     BrokerLink,
@@ -81,7 +87,7 @@ def settings(database: ScratchDatabase, redis_url: str) -> Iterator[dict[str, An
         "database_url": database.url,
         "cache_backend": "redis",
         "redis_url": redis_url,
-        "cache_prefix": uuid.uuid4().hex,
+        "cache_prefix": redis_prefix(),
         "celery_queue": queue,
     }
     remove_queue(queue)

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.databases import ScratchDatabase, create_mariadb_database, drop_database
+from tests.databases import ScratchDatabase, create_mariadb_database, drop_database, redis_prefix
 from tests.e2e.servers import (
     ROOT,
     environment,
@@ -48,7 +47,7 @@ def shared_environment(database: ScratchDatabase, redis_url: str, **extra: str) 
         {
             "DATABASE_URL": database.url,
             "REDIS_URL": redis_url,
-            "CACHE_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+            "CACHE_PREFIX": redis_prefix(),
             "JWT_SECRET": SECRET,
             "ARGON2_MEMORY_KIB": "1024",
             "ARGON2_TIME_COST": "1",

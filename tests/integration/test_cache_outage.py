@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -16,6 +15,7 @@ from app.domain.posts import Post
 from app.infra.cache.guarded import GuardedCache
 from app.infra.cache.redis import RedisCache
 from tests.contract.builders import T0
+from tests.databases import redis_prefix
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork
 
@@ -89,7 +89,7 @@ class TestRedisOutage:
         assert cache.is_open
 
     async def test_a_slow_redis_counts_as_a_miss(self, redis_url: str) -> None:
-        prefix = f"outage-{uuid.uuid4().hex}"
+        prefix = redis_prefix()
         direct = Redis.from_url(redis_url)
         fast, database = _queries(_guarded(direct), prefix=prefix)
         await fast.get_posts(PostsQuery())
