@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.application.authentication import Authenticator
 from app.application.commands.auth import AuthCommandService
+from app.application.commands.comments import CommentCommandService
 from app.application.commands.idempotent_posts import IdempotentPostCreation
 from app.application.commands.posts import PostCommandService
 from app.application.commands.users import UserCommandService
@@ -23,6 +24,7 @@ from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
 from app.application.outbox_relay import OutboxBell, OutboxRelay
 from app.application.ports.health import ReadinessProbes
+from app.application.queries.comments import CommentQueryService
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
 from app.application.throttling import LoginThrottle, ThrottlePolicy
@@ -49,6 +51,8 @@ from app.infra.throttling import build_failure_counter
 
 
 class Container(containers.DeclarativeContainer):
+    __self__ = providers.Self()
+
     # -- settings and time ------------------------------------------------------------
     settings: providers.Provider[Settings] = providers.Singleton(load_settings)
     clock = providers.Object(utc_now)
@@ -102,8 +106,8 @@ class Container(containers.DeclarativeContainer):
     )
 
     # -- units of work: every commit runs its effects (tags, read-your-writes, and the
-    # bell that tells the outbox relay below about the events it wrote) ----------------
-    outbox_bell = providers.Singleton(OutboxBell)
+    # bell that hands the events it wrote to the outbox relay below, resolved when rung)
+    outbox_bell = providers.Singleton(OutboxBell, relay=__self__.provided.outbox_relay)
     commit_effects = providers.Singleton(
         CommitEffects, results=result_cache, read_your_writes=read_your_writes, relay=outbox_bell
     )
@@ -150,7 +154,6 @@ class Container(containers.DeclarativeContainer):
         publisher=event_publisher,
         sweep_after_seconds=settings.provided.outbox_sweep_after_seconds,
         clock=clock,
-        bell=outbox_bell,
     )
 
     # -- the process: readiness, start and stop -------------------------------------------
@@ -168,6 +171,7 @@ class Container(containers.DeclarativeContainer):
         redis=redis_client,
         relay=outbox_relay,
         sweep_interval_seconds=settings.provided.outbox_sweep_interval_seconds,
+        dispatcher=event_dispatcher,
     )
 
     # -- security ----------------------------------------------------------------------
@@ -226,4 +230,10 @@ class Container(containers.DeclarativeContainer):
         write_uow=write_uow.provider,
         posts=post_command_service,
         clock=clock,
+    )
+    comment_query_service = providers.Factory(
+        CommentQueryService, read_uow=read_uow.provider, result_cache=result_cache
+    )
+    comment_command_service = providers.Factory(
+        CommentCommandService, write_uow=write_uow.provider, clock=clock
     )

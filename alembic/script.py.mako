@@ -10,6 +10,7 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel types)
+import app.infra.db.types  # noqa: F401  (and this project's column types by their full name)
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

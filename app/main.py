@@ -37,7 +37,10 @@ def create_app(container: Container | None = None) -> FastAPI:
 
 def __getattr__(name: str) -> Any:
     if name == "app":
-        built = create_app()
+        try:
+            built = create_app()
+        except AttributeError as error:  # would read as "no attribute app" to the server
+            raise RuntimeError("building the app of app.main failed") from error
         globals()["app"] = built  # later look-ups find it without coming here
         return built
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

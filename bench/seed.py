@@ -24,6 +24,7 @@ from app.domain.identity import new_id, utc_now
 from app.domain.users import email_key
 from app.infra.db.engines import build_engine
 from app.infra.db.tables import (
+    comments,
     handled_events,
     outbox,
     post_tags,
@@ -104,6 +105,9 @@ async def _bench_user_id(connection: AsyncConnection) -> str | None:
 async def _forget_bench_writes(connection: AsyncConnection, user_id: str) -> int:
     """Delete what earlier runs wrote as the bench user; the seeded rows stay."""
     written = select(posts.c.id).where(posts.c.author_id == user_id).scalar_subquery()
+    await connection.execute(
+        delete(comments).where((comments.c.author_id == user_id) | comments.c.post_id.in_(written))
+    )
     await connection.execute(delete(post_tags).where(post_tags.c.post_id.in_(written)))
     result = await connection.execute(delete(posts).where(posts.c.author_id == user_id))
     await connection.execute(delete(refresh_tokens).where(refresh_tokens.c.user_id == user_id))
@@ -115,7 +119,16 @@ async def _forget_bench_writes(connection: AsyncConnection, user_id: str) -> int
 
 async def _wipe(connection: AsyncConnection) -> None:
     await connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-    for table in (post_tags, posts, refresh_tokens, user_stats, handled_events, outbox, users):
+    for table in (
+        comments,
+        post_tags,
+        posts,
+        refresh_tokens,
+        user_stats,
+        handled_events,
+        outbox,
+        users,
+    ):
         await connection.exec_driver_sql(f"TRUNCATE TABLE `{table.name}`")
     await connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
 

@@ -2,9 +2,10 @@
 
 Queries carry tags (`@cached(tags=...)`); the write unit of work derives the tags a
 commit invalidates from the domain events it commits, through the rules below, so a
-command cannot forget to invalidate what it changed. Every domain event has a rule
-(an empty one when nothing cached depends on it): committing an event without one
-fails before anything is written. State kept outside aggregates (read models) is
+command cannot forget to invalidate what it changed. Every domain event has at least
+one rule (an empty one when nothing cached depends on it; an aggregate may add its own
+rule to another's event): committing an event without one fails before anything is
+written. State kept outside aggregates (read models) is
 touched explicitly with `self.uow.touch(...)`.
 """
 
@@ -13,21 +14,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from app.domain.events import DomainEvent, PostCreated, PostDeleted, PostUpdated, UserRegistered
+from app.domain.events import (
+    CommentCreated,
+    CommentDeleted,
+    DomainEvent,
+    PostCreated,
+    PostDeleted,
+    PostUpdated,
+    UserRegistered,
+)
 
 Rule = TypeVar("Rule", bound=Callable[[Any], Iterable[str]])
 
-_RULES: dict[type[DomainEvent], Callable[[Any], Iterable[str]]] = {}
+_RULES: dict[type[DomainEvent], list[Callable[[Any], Iterable[str]]]] = {}
 
 
 def invalidated_by(*kinds: type[DomainEvent]) -> Callable[[Rule], Rule]:
-    """Register the function as the rule naming the tags these events make stale."""
+    """Register the function as a rule naming tags these events make stale (the rules
+    of one event add up)."""
 
     def register(rule: Rule) -> Rule:
         for kind in kinds:
-            if kind in _RULES:
-                raise TypeError(f"{kind.__name__} has two invalidation rules")
-            _RULES[kind] = rule
+            rules = _RULES.setdefault(kind, [])
+            if rule not in rules:
+                rules.append(rule)
         return rule
 
     return register
@@ -37,13 +47,14 @@ def stale_after(events: Iterable[DomainEvent]) -> set[str]:
     """Every tag the events make stale; LookupError for an event without a rule."""
     tags: set[str] = set()
     for event in events:
-        rule = _RULES.get(type(event))
-        if rule is None:
+        rules = _RULES.get(type(event))
+        if not rules:
             raise LookupError(
                 f"no cache invalidation rule for {type(event).__name__}: "
                 "add one with @cache_tags.invalidated_by (it may return nothing)"
             )
-        tags.update(rule(event))
+        for rule in rules:
+            tags.update(rule(event))
     return tags
 
 
@@ -95,6 +106,15 @@ def post_change(post_id: str, author_id: str, tags: Iterable[str]) -> list[str]:
     ]
 
 
+def comment(comment_id: str) -> str:
+    return f"comment:{comment_id}"
+
+
+def comments_of_post(post_id: str) -> str:
+    """Every list of the post's comments."""
+    return f"comments:post:{post_id}"
+
+
 @invalidated_by(UserRegistered)
 def _registered(event: UserRegistered) -> list[str]:
     return [user(event.user_id)]
@@ -108,3 +128,14 @@ def _post_created_or_deleted(event: PostCreated | PostDeleted) -> list[str]:
 @invalidated_by(PostUpdated)
 def _post_updated(event: PostUpdated) -> list[str]:
     return post_change(event.post_id, event.author_id, [*event.previous_tags, *event.tags])
+
+
+@invalidated_by(CommentCreated, CommentDeleted)
+def _comment_created_or_deleted(event: CommentCreated | CommentDeleted) -> list[str]:
+    return [comment(event.comment_id), comments_of_post(event.post_id)]
+
+
+@invalidated_by(PostDeleted)
+def _post_deleted_with_its_comments(event: PostDeleted) -> list[str]:
+    """A deleted post's comment lists answer 404 from now on, even empty ones."""
+    return [comments_of_post(event.post_id)]

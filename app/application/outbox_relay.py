@@ -1,16 +1,16 @@
 """The outbox relay: publishes committed events and marks them sent.
 
-After each commit the unit of work rings the outbox bell with the ids it wrote; the
-relay publishes them in a background task, so the response does not wait. Kicks that
-arrive while it is busy queue up and go out together in its next batch: one read, one
-publication of the batch and one update marking it sent, however many commits fed it.
-A periodic sweep publishes whatever is still unsent after a while (a crash or a broker
-outage between commit and publish), so no committed event is lost. A row is marked sent
-only once the publisher has it (the broker confirmed it, or the in-process consumers
-handled it); a row that fails stays unsent and does not hold back the others. After a
-failure, commits leave publishing to the sweep for a few seconds, so a broker outage
-never piles up work behind requests. Publishing twice is harmless: consumers are
-idempotent.
+After each commit the unit of work rings the outbox bell with the ids it wrote, and the
+bell hands them to the relay; the relay publishes them in a background task, so the
+response does not wait. Kicks that arrive while it is busy queue up and go out together
+in its next batch: one read, one publication of the batch and one update marking it
+sent, however many commits fed it. A periodic sweep publishes whatever is still unsent
+after a while (a crash or a broker outage between commit and publish), so no committed
+event is lost. A row is marked sent only once the publisher has it (the broker
+confirmed it, or the in-process consumers handled it); a row that fails stays unsent and
+does not hold back the others. After a failure, commits leave publishing to the sweep
+for a few seconds, so a broker outage never piles up work behind requests. Publishing
+twice is harmless: consumers are idempotent.
 
 The relay reads and marks the outbox through write units of work (`uow.outbox`), so it
 always relays the storage the events were committed to: replacing `write_uow` in a test
@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.application.clock import Clock
-from app.application.ports.messaging import EventPublisher
+from app.application.ports.messaging import EventPublisher, OutboxKick
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
 from app.domain.events import DomainEvent
 
@@ -43,19 +43,19 @@ DRAIN_SECONDS = 10.0
 class OutboxBell:
     """Between the commits that write events and the relay that publishes them.
 
-    Commits ring it (`kick`); the relay, once built, answers. It breaks the cycle
-    commit -> relay -> in-process consumers -> commit without a provider patched later.
+    Commits ring it (`kick`); it hands the ids to the relay that `relay()` gives at that
+    moment (built on first use, an override's, or None: the sweep sends them later).
+    Resolving the relay at each ring is the lazy edge that breaks the cycle
+    commit -> relay -> in-process consumers -> commit.
     """
 
-    def __init__(self) -> None:
-        self._listener: Callable[[Sequence[str]], None] | None = None
-
-    def answer_with(self, listener: Callable[[Sequence[str]], None]) -> None:
-        self._listener = listener
+    def __init__(self, relay: Callable[[], OutboxKick | None]) -> None:
+        self._relay = relay
 
     def kick(self, event_ids: Sequence[str]) -> None:
-        if self._listener is not None:
-            self._listener(event_ids)
+        relay = self._relay()
+        if relay is not None:
+            relay.kick(event_ids)
 
 
 class OutboxRelay:
@@ -66,7 +66,6 @@ class OutboxRelay:
         *,
         sweep_after_seconds: float,
         clock: Clock,
-        bell: OutboxBell | None = None,
     ) -> None:
         self._write_uow = write_uow
         self._publisher = publisher
@@ -76,8 +75,6 @@ class OutboxRelay:
         self._queued: dict[str, None] = {}
         self._runner: asyncio.Task[None] | None = None
         self._paused_until = datetime.min.replace(tzinfo=UTC)
-        if bell is not None:
-            bell.answer_with(self.kick)
 
     def kick(self, event_ids: Sequence[str]) -> None:
         if self._clock() < self._paused_until:

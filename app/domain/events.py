@@ -7,6 +7,9 @@ registry, so a new event cannot be forgotten by any of them.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -25,9 +28,30 @@ class DomainEvent:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         known = DomainEvent.registry.get(cls.__name__)
-        if known is not None and known.__qualname__ != cls.__qualname__:
-            raise TypeError(f"two domain events are named {cls.__name__}")
+        if known is not None and _origin(known) != _origin(cls):
+            raise TypeError(
+                f"two domain events are named {cls.__name__}: "
+                f"{'.'.join(_origin(known))} and {'.'.join(_origin(cls))}"
+            )
         DomainEvent.registry[cls.__name__] = cls
+
+
+def _origin(kind: type) -> tuple[str, str]:
+    return kind.__module__, kind.__qualname__
+
+
+def domain_events() -> dict[str, type[DomainEvent]]:
+    """Every event type of the domain by name, wherever in the domain package it is
+    defined: each of the package's modules is imported first (an event is registered
+    when its module is)."""
+    package = sys.modules[__package__ or "app.domain"]
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return {
+        name: kind
+        for name, kind in DomainEvent.registry.items()
+        if kind.__module__.startswith(f"{package.__name__}.")
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +82,20 @@ class PostDeleted(DomainEvent):
     post_id: str
     author_id: str
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentCreated(DomainEvent):
+    comment_id: str
+    post_id: str
+    author_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentDeleted(DomainEvent):
+    comment_id: str
+    post_id: str
+    author_id: str
 
 
 class RecordsEvents:

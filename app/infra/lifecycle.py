@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.application.consumers.dispatcher import EventDispatcher
 from app.application.outbox_relay import OutboxRelay, sweeping
 
 
@@ -15,9 +16,13 @@ async def running(
     redis: Redis | None,
     relay: OutboxRelay | None,
     sweep_interval_seconds: float,
+    dispatcher: EventDispatcher,
 ) -> AsyncIterator[None]:
-    """A container resource. At shutdown: stop sweeping, let the publications in flight
-    finish, then close the Redis pool and every pooled database connection."""
+    """A container resource. At start-up the consumer map has been checked (building
+    `dispatcher` refuses an event type it lacks), so a process with an unhandled event
+    does not start. At shutdown: stop sweeping, let the publications in flight finish,
+    then close the Redis pool and every pooled database connection."""
+    del dispatcher  # built, hence checked: nothing more to do with it here
     try:
         async with sweeping(relay, sweep_interval_seconds):
             yield

@@ -28,7 +28,7 @@ DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"  # noqa: S105  (ref
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=None,  # `load_settings` names it (ENV_FILE)
         extra="ignore",
         yaml_file=CONFIG_FILE,
         frozen=True,
@@ -173,6 +173,11 @@ class _EmbeddedSettings(Settings):
 
 
 def load_settings() -> Settings:
-    """Settings from config.yml, the environment and the `.env` file (`ENV_FILE`)."""
-    env_file = os.environ.get("ENV_FILE", DEFAULT_ENV_FILE) or None
-    return Settings(_env_file=env_file)
+    """Settings from config.yml, the environment and the `.env` file (`ENV_FILE`).
+
+    A missing `.env` is no error; a missing file that `ENV_FILE` names is.
+    """
+    env_file = os.environ.get("ENV_FILE", DEFAULT_ENV_FILE)
+    if env_file and env_file != DEFAULT_ENV_FILE and not Path(env_file).is_file():
+        raise FileNotFoundError(f"ENV_FILE names {env_file}, which is not a file")
+    return Settings(_env_file=env_file or None)

@@ -15,7 +15,7 @@ from app.interface.limits import RequestLimits
 from app.interface.middleware import RequestMiddleware
 from app.interface.openapi import install_openapi
 from app.interface.problems import install_problem_handlers
-from app.interface.routers import auth, health, metrics, posts, users
+from app.interface.routers import auth, comments, health, metrics, posts, users
 
 
 class ResourceContainer(Protocol):
@@ -78,7 +78,14 @@ def build_api(
     )
     api.add_middleware(RequestMiddleware)
     # Requests are matched against routers in this order: the busiest come first.
-    routers = [posts.router, users.router, auth.router, health.router, metrics.router]
+    routers = [
+        posts.router,
+        comments.router,
+        users.router,
+        auth.router,
+        health.router,
+        metrics.router,
+    ]
     for router in routers:
         api.include_router(router)
     install_openapi(api, routers, database_paths="/api/")

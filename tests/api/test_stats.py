@@ -32,20 +32,24 @@ class TestUserStats:
             "user_id": user["id"],
             "post_count": 2,
             "last_post_at": newer["created_at"],
+            "comment_count": 0,
         }
         assert after_delete == {
             "user_id": user["id"],
             "post_count": 1,
             "last_post_at": older["created_at"],
+            "comment_count": 0,
         }
 
-    async def test_a_user_without_posts_has_zero_and_null(self, committed_api: Api) -> None:
+    async def test_a_user_without_posts_or_comments_has_zeros_and_null(
+        self, committed_api: Api
+    ) -> None:
         user = await register(committed_api.client)
         await _settled(committed_api)
 
         stats = (await committed_api.client.get(f"/api/v1/users/{user['id']}/stats")).json()
 
-        assert (stats["post_count"], stats["last_post_at"]) == (0, None)
+        assert (stats["post_count"], stats["last_post_at"], stats["comment_count"]) == (0, None, 0)
 
     async def test_an_unknown_user_is_404(self, committed_api: Api) -> None:
         response = await committed_api.client.get(

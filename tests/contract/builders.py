@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.application.ports.units_of_work import WriteUnitOfWork
+from app.domain.comments import Comment
 from app.domain.posts import Post
 from app.domain.users import User
 
@@ -31,9 +32,22 @@ def a_post(
     )
 
 
+def a_comment(post: Post, author: User, *, body: str = "A comment", minutes: int = 0) -> Comment:
+    return Comment.create(
+        post_id=post.id, author_id=author.id, body=body, now=T0 + timedelta(minutes=minutes)
+    )
+
+
 async def saved(uow: WriteUnitOfWork, user: User, *posts: Post) -> None:
     async with uow:
         await uow.users.add(user)
         for post in posts:
             await uow.posts.add(post)
+        await uow.commit()
+
+
+async def commented(uow: WriteUnitOfWork, *comments: Comment) -> None:
+    async with uow:
+        for comment in comments:
+            await uow.comments.add(comment)
         await uow.commit()

@@ -2,8 +2,9 @@
 
 A write unit of work takes the database's writer lock at its first statement (as
 SQLite's `BEGIN IMMEDIATE` does; MySQL's row locks give overlapping writers the same
-outcome), works on its own copy, and at commit applies only the rows it changed; until
-then no reader sees them. Leaving without commit discards the copy.
+outcome) and works on its own copy; at commit its copy becomes the database (nothing
+else wrote meanwhile: it held the lock), so no change is left out, and until then no
+reader sees any. Leaving without commit discards the copy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 
 from app.application.ports.readers import UserStatsView
 from app.application.ports.repositories import IdempotencyRecord
+from app.domain.comments import Comment
 from app.domain.posts import Post
 from app.domain.users import User
 
@@ -42,6 +44,7 @@ class OutboxEntry:
 class FakeTables:
     users: dict[str, User] = field(default_factory=dict)
     posts: dict[str, Post] = field(default_factory=dict)
+    comments: dict[str, Comment] = field(default_factory=dict)
     refresh_tokens: dict[str, StoredRefreshToken] = field(default_factory=dict)
     outbox: dict[str, OutboxEntry] = field(default_factory=dict)
     handled_events: dict[str, bool] = field(default_factory=dict)
@@ -74,14 +77,3 @@ class FakeDatabase:
 
     def snapshot(self) -> FakeTables:
         return copy.deepcopy(self.tables)
-
-    def apply(self, working: FakeTables, changed: dict[str, set[str]]) -> None:
-        for table_name, keys in changed.items():
-            committed = getattr(self.tables, table_name)
-            rows = getattr(working, table_name)
-            for key in keys:
-                if key in rows:
-                    committed[key] = copy.deepcopy(rows[key])
-                else:
-                    committed.pop(key, None)
-        self.commits += 1

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from app.application.write_unit_of_work import CommitEffects, WriteUnitOfWorkBase
+from tests.fakes.comments import FakeCommentReader, FakeCommentRepository
 from tests.fakes.repositories import (
     FakeHandledEvents,
     FakeIdempotencyKeys,
@@ -32,7 +33,6 @@ class FakeWriteUnitOfWork(WriteUnitOfWorkBase):
         self._database = database
         self._open = False
         self._working: FakeTables | None = None
-        self._changed: dict[str, set[str]] = {}
 
     async def _begin(self) -> FakeTables:
         """The transaction's tables; the first statement takes the writer lock."""
@@ -47,46 +47,48 @@ class FakeWriteUnitOfWork(WriteUnitOfWorkBase):
         if self._working is not None:
             self._working = None
             self._database.writer_lock.release()
-        self._changed = {}
 
     @property
     def users(self) -> FakeUserRepository:
-        return FakeUserRepository(self._begin, self._changed, self.saw)
+        return FakeUserRepository(self._begin, self.saw)
 
     @property
     def posts(self) -> FakePostRepository:
-        return FakePostRepository(self._begin, self._changed, self.saw)
+        return FakePostRepository(self._begin, self.saw)
+
+    @property
+    def comments(self) -> FakeCommentRepository:
+        return FakeCommentRepository(self._begin, self.saw)
 
     @property
     def handled_events(self) -> FakeHandledEvents:
-        return FakeHandledEvents(self._begin, self._changed)
+        return FakeHandledEvents(self._begin)
 
     @property
     def user_stats(self) -> FakeUserStatsRepository:
-        return FakeUserStatsRepository(self._begin, self._changed)
+        return FakeUserStatsRepository(self._begin)
 
     @property
     def idempotency_keys(self) -> FakeIdempotencyKeys:
-        return FakeIdempotencyKeys(self._begin, self._changed)
+        return FakeIdempotencyKeys(self._begin)
 
     @property
     def refresh_tokens(self) -> FakeRefreshTokenRepository:
-        return FakeRefreshTokenRepository(self._begin, self._changed)
+        return FakeRefreshTokenRepository(self._begin)
 
     @property
     def outbox(self) -> FakeOutbox:
-        return FakeOutbox(self._begin, self._changed)
+        return FakeOutbox(self._begin)
 
     async def _commit_transaction(self) -> None:
         if self._working is not None:
-            self._database.apply(self._working, self._changed)
-        else:
-            self._database.commits += 1
+            self._database.tables = self._working  # the writer lock kept others out
+        self._database.commits += 1
         self._end()
 
     async def _rollback_transaction(self) -> None:
-        if self._changed:
-            self._database.rollbacks += 1
+        if self._working is not None and self._working != self._database.tables:
+            self._database.rollbacks += 1  # a transaction that changed something
         self._end()
 
     async def __aenter__(self) -> Self:
@@ -118,6 +120,10 @@ class FakeReadUnitOfWork:
     @property
     def posts(self) -> FakePostReader:
         return FakePostReader(self._tables())
+
+    @property
+    def comments(self) -> FakeCommentReader:
+        return FakeCommentReader(self._tables())
 
     @property
     def users(self) -> FakeUserReader:

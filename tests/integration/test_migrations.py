@@ -71,6 +71,7 @@ class TestMigrations:
             "handled_events",
             "user_stats",
             "idempotency_keys",
+            "comments",
         }
 
         _alembic(empty_database, "downgrade", "base")

@@ -21,6 +21,7 @@ from tests.fakes.clock import T0, FakeClock
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
 from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
+from tests.served import hermetic_container, served
 
 
 @pytest.fixture
@@ -132,3 +133,13 @@ class TestOverrides:
         user = await container.user_command_service().register(command)
 
         assert database.tables.users[user.id].password_hash.startswith("fake$")
+
+
+class TestStartUp:
+    async def test_a_consumer_map_missing_an_event_stops_the_app_from_starting(self) -> None:
+        container = hermetic_container()
+        container.event_dispatcher.override(providers.Factory(EventDispatcher, consumers={}))
+
+        with pytest.raises(LookupError, match="no consumers declared"):
+            async with served(container):
+                pass

@@ -1,4 +1,5 @@
-"""Post commands: create, replace, patch and delete, by their author only.
+"""Post commands: create, replace, patch and delete (with the post's comments), by
+their author only.
 
 The cache tags a change makes stale follow from the events the post records; creating
 a post at most once per Idempotency-Key is `idempotent_posts.py`.
@@ -129,9 +130,16 @@ class PostCommandService(CommandService):
     async def delete_post(
         self, post_id: str, *, user_id: str, accepted_versions: Collection[int] | None = None
     ) -> None:
+        """Delete the post and, in the same transaction, its comments (each one's
+        deletion an event of its own, so the commenters' stats follow)."""
         post = await self._get(post_id)
         post.ensure_can_be_changed_by(user_id, accepted_versions)
-        post.delete(now=self._clock())
+        now = self._clock()
+        comments = await self.uow.comments.of_post(post.id)
+        for comment in comments:
+            comment.delete(now=now)
+        await self.uow.comments.delete(*comments)
+        post.delete(now=now)
         await self.uow.posts.delete(post)
 
     async def _edit(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from app.domain.events import DomainEvent
+from app.domain.events import DomainEvent, domain_events
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ ConsumerMap = Mapping[type[DomainEvent], Sequence[Consumer]]
 
 def service_events() -> list[type[DomainEvent]]:
     """Every domain event type this service defines."""
-    return [kind for kind in DomainEvent.registry.values() if kind.__module__.startswith("app.")]
+    return list(domain_events().values())
 
 
 class EventDispatcher:
@@ -71,7 +71,14 @@ class EventDispatcher:
         try:
             await consumer(batch)
         except Exception:
-            if len(batch) == 1:
+            if len(batch) > 1:
+                logger.warning(
+                    "a batch of %d events failed in %s; trying them one by one",
+                    len(batch),
+                    getattr(consumer, "__qualname__", consumer),
+                    exc_info=True,
+                )
+            else:
                 event = batch[0]
                 logger.warning(
                     "event %s (%s) not handled yet",

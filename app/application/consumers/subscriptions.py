@@ -9,7 +9,14 @@ from __future__ import annotations
 from app.application.consumers.dispatcher import ConsumerMap
 from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
-from app.domain.events import PostCreated, PostDeleted, PostUpdated, UserRegistered
+from app.domain.events import (
+    CommentCreated,
+    CommentDeleted,
+    PostCreated,
+    PostDeleted,
+    PostUpdated,
+    UserRegistered,
+)
 
 
 def subscriptions(*, user_stats: UserStatsProjection, welcome_mail: WelcomeMail) -> ConsumerMap:
@@ -18,4 +25,6 @@ def subscriptions(*, user_stats: UserStatsProjection, welcome_mail: WelcomeMail)
         PostCreated: [user_stats.on_post_events],
         PostUpdated: [],
         PostDeleted: [user_stats.on_post_events],
+        CommentCreated: [user_stats.on_comment_events],
+        CommentDeleted: [user_stats.on_comment_events],
     }

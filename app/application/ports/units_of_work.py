@@ -11,8 +11,14 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from app.application.ports.messaging import Outbox
-from app.application.ports.readers import PostReader, UserReader, UserStatsReader
+from app.application.ports.readers import (
+    CommentReader,
+    PostReader,
+    UserReader,
+    UserStatsReader,
+)
 from app.application.ports.repositories import (
+    CommentRepository,
     HandledEvents,
     IdempotencyKeys,
     PostRepository,
@@ -25,6 +31,9 @@ from app.application.ports.repositories import (
 class ReadUnitOfWork(Protocol):
     @property
     def posts(self) -> PostReader: ...
+
+    @property
+    def comments(self) -> CommentReader: ...
 
     @property
     def users(self) -> UserReader: ...
@@ -48,6 +57,9 @@ class WriteUnitOfWork(Protocol):
 
     @property
     def posts(self) -> PostRepository: ...
+
+    @property
+    def comments(self) -> CommentRepository: ...
 
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...

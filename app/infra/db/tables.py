@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.infra.db.types import LongText, UtcDateTime
@@ -80,6 +80,28 @@ class PostTagRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
+class CommentRow(SQLModel, table=True):
+    """A comment on a post. No cascade: a post can only be deleted once its comments are,
+    and the post's deletion deletes them first, with an event for each."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_post_id_created_at_id", "post_id", "created_at", "id"),
+        Index("ix_comments_author_id", "author_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    post_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("posts.id"), nullable=False)
+    )
+    author_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("users.id"), nullable=False)
+    )
+    body: str = Field(sa_column=Column(Text, nullable=False), description="1..5,000 characters")
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+
+
 class RefreshTokenRow(SQLModel, table=True):
     """A refresh token, by the SHA-256 of its id: the table never holds a usable id."""
 
@@ -99,6 +121,7 @@ class RefreshTokenRow(SQLModel, table=True):
 users = UserRow.__table__  # type: ignore[attr-defined]
 posts = PostRow.__table__  # type: ignore[attr-defined]
 post_tags = PostTagRow.__table__  # type: ignore[attr-defined]
+comments = CommentRow.__table__  # type: ignore[attr-defined]
 refresh_tokens = RefreshTokenRow.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata
 
@@ -130,7 +153,7 @@ class HandledEventRow(SQLModel, table=True):
 
 
 class UserStatsRow(SQLModel, table=True):
-    """The user stats read model, fed by post events."""
+    """The user stats read model, fed by post and comment events."""
 
     __tablename__ = "user_stats"
     __table_args__ = MYSQL_TABLE_OPTIONS
@@ -141,6 +164,9 @@ class UserStatsRow(SQLModel, table=True):
     post_count: int
     last_post_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime, nullable=True)
+    )
+    comment_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
 
 

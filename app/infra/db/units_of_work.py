@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from app.application.consistency import reads_from_primary
 from app.application.write_unit_of_work import CommitEffects, WriteUnitOfWorkBase
 from app.domain.errors import AppError, Contention, StaleConnection, Unavailable
+from app.infra.repositories.sql_comments import SqlCommentReader, SqlCommentRepository
 from app.infra.repositories.sql_events import SqlHandledEvents, SqlOutbox
 from app.infra.repositories.sql_idempotency import SqlIdempotencyKeys
 from app.infra.repositories.sql_posts import SqlPostReader, SqlPostRepository
@@ -79,6 +80,10 @@ class SqlWriteUnitOfWork(WriteUnitOfWorkBase):
     @property
     def posts(self) -> SqlPostRepository:
         return SqlPostRepository(self.session, self.saw)
+
+    @property
+    def comments(self) -> SqlCommentRepository:
+        return SqlCommentRepository(self.session, self.saw)
 
     @property
     def refresh_tokens(self) -> SqlRefreshTokenRepository:
@@ -144,6 +149,7 @@ class SqlReadUnitOfWork:
         self._stack: AsyncExitStack | None = None
         self._connection: AsyncConnection | None = None
         self.posts = SqlPostReader(self._open_connection)
+        self.comments = SqlCommentReader(self._open_connection)
         self.users = SqlUserReader(self._open_connection)
         self.user_stats = SqlUserStatsReader(self._open_connection)
 

@@ -10,15 +10,15 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from app.domain.events import DomainEvent
+from app.domain.events import DomainEvent, domain_events
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+_ADAPTERS: dict[type[DomainEvent], TypeAdapter[Any]] = {}
 
 
 def _adapter(kind: type[DomainEvent]) -> TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(kind.__name__)
+    adapter = _ADAPTERS.get(kind)
     if adapter is None:
-        adapter = _ADAPTERS[kind.__name__] = TypeAdapter(kind)
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
     return adapter
 
 
@@ -31,7 +31,7 @@ def encode(event: DomainEvent) -> tuple[str, str]:
 
 def decode(name: str, payload: str) -> DomainEvent:
     """The event back; ValueError for a type or payload this service does not know."""
-    kind = DomainEvent.registry.get(name)
+    kind = DomainEvent.registry.get(name) or domain_events().get(name)
     if kind is None:
         raise ValueError(f"unknown event type {name!r}")
     event: DomainEvent = _adapter(kind).validate_json(payload)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.events import DomainEvent
+from app.infra.db.engines import READS_ONLY_OPTION
 from app.infra.db.tables import handled_events, outbox
 from app.infra.messaging.event_codec import decode, encode
 
@@ -21,6 +22,12 @@ logger = logging.getLogger(__name__)
 class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _reading(self) -> None:
+        """A transaction that the relay's reads open takes no write lock (SQLite's plain
+        BEGIN rather than BEGIN IMMEDIATE): reading the outbox never waits on writers."""
+        if not self._session.in_transaction():
+            await self._session.connection(execution_options={READS_ONLY_OPTION: True})
 
     async def add(self, events: Sequence[DomainEvent]) -> None:
         rows = []
@@ -39,6 +46,7 @@ class SqlOutbox:
     async def unsent(self, event_ids: Sequence[str]) -> list[DomainEvent]:
         if not event_ids:
             return []
+        await self._reading()
         return await self._events(
             select(outbox.c.id, outbox.c.type, outbox.c.payload)
             .where(outbox.c.id.in_(list(event_ids)), outbox.c.sent_at.is_(None))
@@ -46,6 +54,7 @@ class SqlOutbox:
         )
 
     async def due(self, *, before: datetime, limit: int) -> list[DomainEvent]:
+        await self._reading()
         return await self._events(
             select(outbox.c.id, outbox.c.type, outbox.c.payload)
             .where(outbox.c.sent_at.is_(None), outbox.c.occurred_at < before)
@@ -78,6 +87,7 @@ class SqlOutbox:
         query = select(func.count(), func.min(outbox.c.occurred_at)).where(
             outbox.c.sent_at.is_(None)
         )
+        await self._reading()
         unsent, oldest = (await self._session.execute(query)).one()
         return int(unsent), oldest
 

@@ -1,4 +1,8 @@
-"""The user stats read model in SQL: written by the projection, read by the stats query."""
+"""The user stats read model in SQL: written by the projection, read by the stats query.
+
+Post stats and the comment count are saved apart, each leaving the other's columns as
+they are.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from app.application.ports.readers import UserStatsView
 from app.infra.db.tables import user_stats
 from app.infra.repositories.connections import ConnectionSource
 
+_ZERO: Mapping[str, object] = {"post_count": 0, "last_post_at": None, "comment_count": 0}
+
 
 class SqlUserStatsRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -20,16 +26,17 @@ class SqlUserStatsRepository:
 
     async def lock(self, user_id: str) -> None:
         # An upsert that changes nothing still takes the row's exclusive lock.
-        await self._upsert(
-            {"user_id": user_id, "post_count": 0, "last_post_at": None}, {"user_id": user_id}
-        )
+        await self._upsert(user_id, {"user_id": user_id})
 
     async def save(self, user_id: str, *, post_count: int, last_post_at: datetime | None) -> None:
-        values = {"user_id": user_id, "post_count": post_count, "last_post_at": last_post_at}
-        changes = {"post_count": post_count, "last_post_at": last_post_at}
-        await self._upsert(values, changes)
+        await self._upsert(user_id, {"post_count": post_count, "last_post_at": last_post_at})
 
-    async def _upsert(self, values: Mapping[str, object], changes: Mapping[str, object]) -> None:
+    async def save_comment_count(self, user_id: str, *, comment_count: int) -> None:
+        await self._upsert(user_id, {"comment_count": comment_count})
+
+    async def _upsert(self, user_id: str, changes: Mapping[str, object]) -> None:
+        """Insert the user's stats at zero with these changes, or apply them to the row."""
+        values = {**_ZERO, **changes, "user_id": user_id}
         if self._session.get_bind().dialect.name == "sqlite":
             statement = (
                 sqlite.insert(user_stats)
@@ -54,5 +61,8 @@ class SqlUserStatsReader:
         if row is None:
             return None
         return UserStatsView(
-            user_id=row.user_id, post_count=row.post_count, last_post_at=row.last_post_at
+            user_id=row.user_id,
+            post_count=row.post_count,
+            last_post_at=row.last_post_at,
+            comment_count=row.comment_count,
         )

@@ -7,6 +7,7 @@ the injected clock, the same one that stamps the tokens.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import TypeGuard
 
@@ -19,6 +20,8 @@ from app.domain.identity import new_id, utc_now
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "typ"]
+MAX_TIMESTAMP = 253_402_300_800
+"""The first second of the year 10000: no later time fits a datetime."""
 CLOCK_SKEW_SECONDS = 30
 """Tolerated difference between the clocks of the processes that issue and check tokens."""
 
@@ -85,22 +88,34 @@ class JwtTokenCodec:
             raise Unauthorized("the token is invalid or expired")
         if not self._in_its_lifetime(payload):
             raise Unauthorized("the token is invalid or expired")
+        try:
+            issued_at = datetime.fromtimestamp(payload["iat"], UTC)
+            expires_at = datetime.fromtimestamp(payload["exp"], UTC)
+        except (OverflowError, OSError, ValueError):
+            raise Unauthorized("the token is invalid or expired") from None
         return TokenClaims(
             subject=payload["sub"],
             token_id=str(payload["jti"]),
             kind=kind,
-            issued_at=datetime.fromtimestamp(payload["iat"], UTC),
-            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            issued_at=issued_at,
+            expires_at=expires_at,
         )
 
     def _in_its_lifetime(self, payload: dict[str, object]) -> bool:
-        """Issued no later, and expiring later, than now (with the tolerated skew)."""
-        issued_at, expires_at = payload["iat"], payload["exp"]
-        if not (_is_timestamp(issued_at) and _is_timestamp(expires_at)):
+        """Issued (and valid from, if it says) no later, and expiring later, than now,
+        with the tolerated skew."""
+        claims = (payload["iat"], payload.get("nbf", payload["iat"]), payload["exp"])
+        times = [claim for claim in claims if _is_timestamp(claim)]
+        if len(times) != len(claims):
             return False
+        issued_at, not_before, expires_at = times
         now = self._clock().timestamp()
-        return issued_at <= now + CLOCK_SKEW_SECONDS and now < expires_at + CLOCK_SKEW_SECONDS
+        started = max(issued_at, not_before) <= now + CLOCK_SKEW_SECONDS
+        return started and now < expires_at + CLOCK_SKEW_SECONDS
 
 
 def _is_timestamp(claim: object) -> TypeGuard[int | float]:
-    return isinstance(claim, int | float) and not isinstance(claim, bool)
+    """A number of seconds a datetime can hold (not a bool, not infinite or NaN)."""
+    if isinstance(claim, bool) or not isinstance(claim, int | float):
+        return False
+    return math.isfinite(claim) and 0 <= claim < MAX_TIMESTAMP

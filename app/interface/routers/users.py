@@ -52,7 +52,8 @@ async def public_profile(user_id: str, users: PublicUserQueries) -> PublicProfil
     responses=problem_responses(404),
 )
 async def stats(user_id: str, users: PublicUserQueries) -> UserStatsOut:
-    """How many current posts the user has and when the newest was created.
+    """How many current posts the user has, when the newest was created, and how many
+    current comments the user has.
 
     Fed asynchronously from domain events: correct within seconds of a write.
     """

@@ -29,6 +29,7 @@ class UserStatsOut(BaseModel):
     user_id: str
     post_count: int
     last_post_at: datetime | None
+    comment_count: int
 
 
 class TokenPairOut(BaseModel):

@@ -173,3 +173,18 @@ class TestWhatIsRead:
         assert settings.app_profile == "development"
         assert settings.messaging_in_use == "in_process"
         assert settings.cache_in_use == "memory"
+
+
+class TestEnvFileErrors:
+    def test_a_missing_file_named_by_env_file_is_an_error(
+        self, clean_env: Env, tmp_path: Path
+    ) -> None:
+        clean_env.setenv("ENV_FILE", str(tmp_path / "missing.env"))
+
+        with pytest.raises(FileNotFoundError, match=r"missing\.env"):
+            load_settings()
+
+    def test_settings_built_directly_read_no_dotenv(self, clean_env: Env, tmp_path: Path) -> None:
+        (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+
+        assert Settings().log_level == "INFO"

@@ -42,3 +42,8 @@ def test_two_event_types_cannot_share_a_name() -> None:
 
         class PostCreated(DomainEvent):  # a second class under a registered name
             pass
+
+
+def test_an_event_of_another_module_cannot_take_a_registered_name() -> None:
+    with pytest.raises(TypeError, match=r"app\.domain\.events\.PostCreated"):
+        type("PostCreated", (DomainEvent,), {"__module__": "app.domain.elsewhere"})

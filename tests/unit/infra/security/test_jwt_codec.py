@@ -174,3 +174,38 @@ class TestInjectedClock:
 
         with pytest.raises(Unauthorized):
             codec.decode(token, kind="access")
+
+
+class TestTimeClaims:
+    NOW = datetime(2030, 6, 1, tzinfo=UTC)
+
+    def _codec(self) -> JwtTokenCodec:
+        return JwtTokenCodec(
+            secret=SECRET, access_ttl_seconds=60, refresh_ttl_seconds=600, clock=lambda: self.NOW
+        )
+
+    def _signed(self, **claims: object) -> str:
+        now = int(self.NOW.timestamp())
+        body = {"sub": "user-1", "jti": "j", "typ": "access", "iat": now, "exp": now + 60}
+        return jwt.encode({**body, **claims}, SECRET, algorithm="HS256")
+
+    def test_fractional_times_are_accepted(self) -> None:
+        now = self.NOW.timestamp()
+        token = self._signed(iat=now + 0.5, exp=now + 60.5)
+
+        assert self._codec().decode(token, kind="access").subject == "user-1"
+
+    @pytest.mark.parametrize(
+        "claims",
+        [
+            {"exp": "2030-06-01"},
+            {"iat": True},
+            {"exp": 1e20},
+            {"exp": -1},
+            {"nbf": int(NOW.timestamp()) + 3600},
+        ],
+        ids=["text-exp", "bool-iat", "exp-beyond-any-date", "negative-exp", "not-yet-valid"],
+    )
+    def test_a_time_claim_out_of_reason_is_refused(self, claims: dict[str, object]) -> None:
+        with pytest.raises(Unauthorized):
+            self._codec().decode(self._signed(**claims), kind="access")

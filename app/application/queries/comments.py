@@ -1,0 +1,71 @@
+"""Comment queries: one comment, and a post's comments oldest first in keyset pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.application import cache_tags
+from app.application.caching import cached
+from app.application.handlers import QueryService, query_handler
+from app.application.ports.readers import CommentsPosition, CommentView
+from app.application.queries.comment_cursor import CURSOR_MAX, decode_cursor, encode_cursor
+from app.domain.errors import NotFound
+from app.domain.identity import is_well_formed_id
+
+
+class CommentsQuery(BaseModel):
+    """Position and size of a page of a post's comments."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=CURSOR_MAX)] | None = None
+
+    @field_validator("cursor")
+    @classmethod
+    def _cursor_is_ours(cls, cursor: str | None) -> str | None:
+        if cursor is not None:
+            decode_cursor(cursor)
+        return cursor
+
+    @property
+    def after(self) -> CommentsPosition | None:
+        """Where the previous page ended, or None for the first page."""
+        return None if self.cursor is None else decode_cursor(self.cursor)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentsResult:
+    total: int
+    items: list[CommentView]
+    next_cursor: str | None
+
+
+class CommentQueryService(QueryService):
+    @query_handler
+    @cached(ttl=30, tags=lambda post_id, comment_id: [cache_tags.comment(comment_id)])
+    async def get_comment(self, post_id: str, comment_id: str) -> CommentView:
+        found = await self.uow.comments.get(comment_id) if is_well_formed_id(comment_id) else None
+        if found is None or found.post_id != post_id:
+            raise NotFound(f"comment {comment_id} does not exist")
+        return found
+
+    @query_handler
+    @cached(ttl=30, tags=lambda post_id, query: [cache_tags.comments_of_post(post_id)])
+    async def get_comments(self, post_id: str, query: CommentsQuery) -> CommentsResult:
+        if not is_well_formed_id(post_id):
+            raise NotFound(f"post {post_id} does not exist")
+        rows = await self.uow.comments.page(post_id, limit=query.limit + 1, after=query.after)
+        # A comment keeps its post in existence: only an empty page needs to look for it.
+        if not rows and await self.uow.posts.get(post_id) is None:
+            raise NotFound(f"post {post_id} does not exist")
+        items = rows[: query.limit]
+        next_cursor = None
+        if len(rows) > query.limit:
+            last = items[-1]
+            next_cursor = encode_cursor(CommentsPosition(created_at=last.created_at, id=last.id))
+        total = await self.uow.comments.count(post_id)
+        return CommentsResult(total=total, items=items, next_cursor=next_cursor)

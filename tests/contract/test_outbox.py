@@ -1,0 +1,81 @@
+"""The outbox contract: what the relay reads and marks, on every implementation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.domain.events import DomainEvent, UserRegistered
+from tests.contract.builders import T0
+from tests.contract.conftest import Storage
+
+
+def _registered(n: int, *, minutes: int = 0) -> UserRegistered:
+    return UserRegistered(
+        occurred_at=T0 + timedelta(minutes=minutes),
+        user_id=f"u{n}",
+        email=f"u{n}@example.com",
+        display_name=f"U{n}",
+    )
+
+
+async def _committed(storage: Storage, *events: DomainEvent) -> None:
+    async with storage.write_uow() as uow:
+        await uow.outbox.add(list(events))
+        await uow.commit()
+
+
+class TestOutbox:
+    async def test_events_come_back_as_they_went_in(self, storage: Storage) -> None:
+        event = _registered(1)
+        await _committed(storage, event)
+
+        async with storage.write_uow() as uow:
+            assert await uow.outbox.unsent([event.event_id]) == [event]
+
+    async def test_events_of_a_rolled_back_transaction_are_not_there(
+        self, storage: Storage
+    ) -> None:
+        event = _registered(1)
+        async with storage.write_uow() as uow:
+            await uow.outbox.add([event])
+
+        async with storage.write_uow() as uow:
+            assert await uow.outbox.unsent([event.event_id]) == []
+
+    async def test_due_events_are_the_oldest_unsent_before_the_cutoff(
+        self, storage: Storage
+    ) -> None:
+        late, early, middle = _registered(1, minutes=9), _registered(2), _registered(3, minutes=5)
+        await _committed(storage, late, early, middle)
+
+        async with storage.write_uow() as uow:
+            due = await uow.outbox.due(before=T0 + timedelta(minutes=8), limit=1)
+            both = await uow.outbox.due(before=T0 + timedelta(minutes=8), limit=10)
+
+        assert due == [early]
+        assert both == [early, middle]
+
+    async def test_sent_events_are_neither_unsent_nor_due_until_put_back(
+        self, storage: Storage
+    ) -> None:
+        first, second = _registered(1), _registered(2, minutes=1)
+        await _committed(storage, first, second)
+        async with storage.write_uow() as uow:
+            await uow.outbox.mark_sent([first.event_id], at=T0 + timedelta(hours=1))
+            await uow.commit()
+
+        async with storage.write_uow() as uow:
+            unsent = await uow.outbox.unsent([first.event_id, second.event_id])
+            due = await uow.outbox.due(before=T0 + timedelta(days=1), limit=10)
+            backlog = await uow.outbox.backlog()
+            await uow.outbox.mark_unsent(first.event_id)
+            await uow.commit()
+        async with storage.write_uow() as uow:
+            again = await uow.outbox.unsent([first.event_id])
+
+        assert (unsent, due, backlog) == ([second], [second], (1, second.occurred_at))
+        assert again == [first]
+
+    async def test_an_empty_outbox_has_no_backlog(self, storage: Storage) -> None:
+        async with storage.write_uow() as uow:
+            assert await uow.outbox.backlog() == (0, None)
