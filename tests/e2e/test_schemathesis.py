@@ -6,11 +6,13 @@ but one: `positive_data_acceptance` expects any schema-valid request to succeed,
 this API refuses some on purpose with documented statuses: `412` for an `If-Match` that
 is not the current ETag, `422` for rules a schema cannot state (at most 10 distinct
 tags, cursors this service issued, email domains that cannot receive mail, an
-Idempotency-Key reused with another body).
+Idempotency-Key reused with another body). `schemathesis_hooks.py` makes every
+well-formed Idempotency-Key new (replays are the API tests' business).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.servers import QUIET_AND_CHEAP, environment, served
+from tests.e2e.servers import QUIET_AND_CHEAP, ROOT, environment, served
 
 EXAMPLES_PER_OPERATION = 40
 
@@ -45,6 +47,8 @@ def run_schemathesis(base: str, token: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=900,
         check=False,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks"},
+        cwd=ROOT,
     )
 
 
