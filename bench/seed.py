@@ -26,6 +26,7 @@ from app.infra.db.engines import build_engine
 from app.infra.db.tables import (
     comments,
     handled_events,
+    metadata,
     outbox,
     post_tags,
     posts,
@@ -119,16 +120,7 @@ async def _forget_bench_writes(connection: AsyncConnection, user_id: str) -> int
 
 async def _wipe(connection: AsyncConnection) -> None:
     await connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-    for table in (
-        comments,
-        post_tags,
-        posts,
-        refresh_tokens,
-        user_stats,
-        handled_events,
-        outbox,
-        users,
-    ):
+    for table in reversed(metadata.sorted_tables):  # every table, a new one included
         await connection.exec_driver_sql(f"TRUNCATE TABLE `{table.name}`")
     await connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
 
