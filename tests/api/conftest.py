@@ -9,9 +9,10 @@ instead, on a fresh database.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 from dependency_injector import providers
@@ -53,6 +54,25 @@ async def api(database: ScratchDatabase) -> AsyncIterator[Api]:
 @pytest.fixture
 def client(api: Api) -> httpx.AsyncClient:
     return api.client
+
+
+@pytest.fixture
+def threadpool_hops(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[Any]]:
+    """Call it to start recording what runs in the threadpool (a dependency resolved
+    there, say); the list it returns fills from then on."""
+
+    def start() -> list[Any]:
+        hops: list[Any] = []
+        real_run_sync = anyio.to_thread.run_sync
+
+        async def counting_run_sync(function: Any, *args: Any, **kwargs: Any) -> Any:
+            hops.append(function)
+            return await real_run_sync(function, *args, **kwargs)
+
+        monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
+        return hops
+
+    return start
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 import httpx
 import pytest
 
@@ -185,19 +185,12 @@ class TestReadComments:
 
 class TestWiring:
     async def test_no_comment_route_resolves_anything_in_the_threadpool(
-        self, api: Api, monkeypatch: pytest.MonkeyPatch
+        self, api: Api, threadpool_hops: Callable[[], list[Any]]
     ) -> None:
         client = api.client
         auth = await signed_up(client)
         post = await create_post(client, auth)
-        hops: list[Any] = []
-        real_run_sync = anyio.to_thread.run_sync
-
-        async def counting_run_sync(function: Any, *args: Any, **kwargs: Any) -> Any:
-            hops.append(function)
-            return await real_run_sync(function, *args, **kwargs)
-
-        monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
+        hops = threadpool_hops()
 
         comment = await create_comment(client, auth, post["id"])
         await client.get(comments_url(post["id"]))

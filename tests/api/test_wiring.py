@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
-import pytest
 from dependency_injector import providers
 
 from app.application.ports.readers import PostView
@@ -15,18 +14,11 @@ from tests.contract.builders import T0
 
 class TestWiring:
     async def test_no_route_resolves_anything_in_the_threadpool(
-        self, api: Api, monkeypatch: pytest.MonkeyPatch
+        self, api: Api, threadpool_hops: Callable[[], list[Any]]
     ) -> None:
         client = api.client
         auth = await signed_up(client)
-        hops: list[Any] = []
-        real_run_sync = anyio.to_thread.run_sync
-
-        async def counting_run_sync(function: Any, *args: Any, **kwargs: Any) -> Any:
-            hops.append(function)
-            return await real_run_sync(function, *args, **kwargs)
-
-        monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
+        hops = threadpool_hops()
 
         post = await create_post(client, auth)
         await client.get(f"/api/v1/posts/{post['id']}")

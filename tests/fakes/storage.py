@@ -52,6 +52,9 @@ class FakeTables:
     idempotency_keys: dict[str, IdempotencyRecord] = field(default_factory=dict)
 
 
+POSTED_AT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
 @dataclass
 class FakeDatabase:
     tables: FakeTables = field(default_factory=FakeTables)
@@ -74,6 +77,12 @@ class FakeDatabase:
                 created_at=datetime(2024, 1, 1, tzinfo=UTC),
             )
         return database
+
+    def add_post(self, author_id: str, *, now: datetime = POSTED_AT) -> Post:
+        """A post by this author, stored as committed."""
+        post = Post.create(title="T", body="B", tags=[], author_id=author_id, now=now)
+        self.tables.posts[post.id] = post
+        return post
 
     def snapshot(self) -> FakeTables:
         return copy.deepcopy(self.tables)

@@ -20,16 +20,12 @@ from tests.fakes.units_of_work import FakeReadUnitOfWork, FakeWriteUnitOfWork
 
 @pytest.fixture
 def database() -> FakeDatabase:
-    database = FakeDatabase.with_users("ada", "bob")
-    post = Post.create(title="T", body="B", tags=[], author_id="ada", now=T0)
-    database.tables.posts[post.id] = post
-    return database
+    return FakeDatabase.with_users("ada", "bob")
 
 
 @pytest.fixture
 def post(database: FakeDatabase) -> Post:
-    (post,) = database.tables.posts.values()
-    return post
+    return database.add_post("ada", now=T0)
 
 
 @pytest.fixture
