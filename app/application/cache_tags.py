@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from app.domain.comments import CommentCreated, CommentDeleted
 from app.domain.events import (
-    CommentCreated,
-    CommentDeleted,
     DomainEvent,
     PostCreated,
     PostDeleted,

@@ -6,10 +6,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.domain.errors import Forbidden, InvalidInput
-from app.domain.events import CommentCreated, CommentDeleted, DomainEvent, RecordsEvents
+from app.domain.events import DomainEvent, RecordsEvents
 from app.domain.identity import new_id
 
 BODY_MAX = 5_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentCreated(DomainEvent):
+    comment_id: str
+    post_id: str
+    author_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentDeleted(DomainEvent):
+    comment_id: str
+    post_id: str
+    author_id: str
 
 
 @dataclass(slots=True, kw_only=True)

@@ -84,20 +84,6 @@ class PostDeleted(DomainEvent):
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
-class CommentCreated(DomainEvent):
-    comment_id: str
-    post_id: str
-    author_id: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class CommentDeleted(DomainEvent):
-    comment_id: str
-    post_id: str
-    author_id: str
-
-
 class RecordsEvents:
     """Mixin of aggregates: events wait here until the unit of work takes them."""
 

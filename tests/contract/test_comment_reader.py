@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.application.ports.readers import CommentsPosition, CommentView
+from app.application.ports.comments import CommentsPosition, CommentView
 from app.application.ports.units_of_work import ReadUnitOfWork
 from app.domain.comments import Comment
 from app.domain.posts import Post

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from app.application.ports.readers import CommentsPosition, CommentView
+from app.application.ports.comments import CommentsPosition, CommentView
 from app.domain.comments import Comment
 from app.domain.errors import NotFound, Unauthorized
 from tests.fakes.repositories import FakeRepository

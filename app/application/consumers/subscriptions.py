@@ -9,9 +9,8 @@ from __future__ import annotations
 from app.application.consumers.dispatcher import ConsumerMap
 from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
+from app.domain.comments import CommentCreated, CommentDeleted
 from app.domain.events import (
-    CommentCreated,
-    CommentDeleted,
     PostCreated,
     PostDeleted,
     PostUpdated,

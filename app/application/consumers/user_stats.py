@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from app.application import cache_tags
 from app.application.handlers import CommandService, command_handler
-from app.domain.events import CommentCreated, CommentDeleted, PostCreated, PostDeleted
+from app.domain.comments import CommentCreated, CommentDeleted
+from app.domain.events import PostCreated, PostDeleted
 
 CONSUMER = "user_stats"
 

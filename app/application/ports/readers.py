@@ -20,15 +20,6 @@ class PostView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommentView:
-    id: str
-    post_id: str
-    author_id: str
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class UserView:
     id: str
     email: str
@@ -73,29 +64,6 @@ class PostReader(Protocol):
         after: PostsPosition | None,
     ) -> list[PostView]:
         """Up to `limit` posts strictly after `after` in the given order of (created_at, id)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommentsPosition:
-    """Where a page of comments ends: the sort key of its last item."""
-
-    created_at: datetime
-    id: str
-
-
-class CommentReader(Protocol):
-    async def get(self, comment_id: str) -> CommentView | None: ...
-
-    async def count(self, post_id: str) -> int:
-        """How many comments the post has."""
-        ...
-
-    async def page(
-        self, post_id: str, *, limit: int, after: CommentsPosition | None
-    ) -> list[CommentView]:
-        """Up to `limit` of the post's comments strictly after `after`, oldest first
-        (ordered by created_at, then id)."""
         ...
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.domain.comments import Comment
 from app.domain.posts import Post
 from app.domain.users import User
 
@@ -44,27 +43,6 @@ class PostRepository(Protocol):
 
     async def author_stats(self, author_id: str) -> tuple[int, datetime | None]:
         """How many posts the author has now, and when the newest was created."""
-        ...
-
-
-class CommentRepository(Protocol):
-    async def add(self, comment: Comment) -> None:
-        """Stage a new comment. Raises NotFound if its post does not exist and
-        Unauthorized if its author does not, both checked in the same statement."""
-        ...
-
-    async def get(self, comment_id: str) -> Comment | None:
-        """The comment, locked until the end of the transaction."""
-        ...
-
-    async def of_post(self, post_id: str) -> list[Comment]:
-        """Every comment of the post, oldest first, locked until the end of the transaction."""
-        ...
-
-    async def delete(self, *comments: Comment) -> None: ...
-
-    async def author_count(self, author_id: str) -> int:
-        """How many comments the author has now."""
         ...
 
 

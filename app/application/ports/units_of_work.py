@@ -10,15 +10,10 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from app.application.ports.comments import CommentReader, CommentRepository
 from app.application.ports.messaging import Outbox
-from app.application.ports.readers import (
-    CommentReader,
-    PostReader,
-    UserReader,
-    UserStatsReader,
-)
+from app.application.ports.readers import PostReader, UserReader, UserStatsReader
 from app.application.ports.repositories import (
-    CommentRepository,
     HandledEvents,
     IdempotencyKeys,
     PostRepository,

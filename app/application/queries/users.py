@@ -31,10 +31,7 @@ class UserQueryService(QueryService):
     # Short: with a per-process cache, workers' updates cannot invalidate it.
     @cached(ttl=5, tags=lambda user_id: [cache_tags.user_stats(user_id)])
     async def get_stats(self, user_id: str) -> UserStatsView:
-        """The user's stats read model; zeros until their first post or comment event is
-        handled."""
+        """The user's stats read model; zero posts until the first post event is handled."""
         await self.get_user(user_id)
         stats = await self.uow.user_stats.get(user_id)
-        return stats or UserStatsView(
-            user_id=user_id, post_count=0, last_post_at=None, comment_count=0
-        )
+        return stats or UserStatsView(user_id=user_id, post_count=0, last_post_at=None)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from app.application.ports.readers import CommentsPosition, CommentView
+from app.application.ports.comments import CommentsPosition, CommentView
 from app.domain.comments import Comment
 from app.domain.errors import NotFound, Unauthorized
 from app.domain.events import RecordsEvents

@@ -12,9 +12,8 @@ from app.application.consumers.subscriptions import subscriptions
 from app.application.consumers.user_stats import UserStatsProjection
 from app.application.consumers.welcome_mail import WelcomeMail
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.domain.comments import CommentCreated, CommentDeleted
 from app.domain.events import (
-    CommentCreated,
-    CommentDeleted,
     DomainEvent,
     PostCreated,
     PostDeleted,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.comments import BODY_MAX, Comment
+from app.domain.comments import BODY_MAX, Comment, CommentCreated, CommentDeleted
 from app.domain.errors import Forbidden, InvalidInput
-from app.domain.events import CommentCreated, CommentDeleted
 from app.domain.identity import is_well_formed_id
 from tests.fakes.clock import T0
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from app.application.ports.readers import CommentsPosition
-from app.application.queries.comment_cursor import decode_cursor, encode_cursor
+from app.application.ports.comments import CommentsPosition
+from app.application.queries.comments import decode_cursor, encode_cursor
 
 AN_ID = "01890000-0000-7000-8000-00000000a0da"
 
