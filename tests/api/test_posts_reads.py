@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import httpx
@@ -177,5 +179,22 @@ class TestListPosts:
         cursor = (await client.get("/api/v1/posts", params={"limit": 1})).json()["next_cursor"]
 
         response = await client.get("/api/v1/posts", params={"cursor": cursor, "order": "asc"})
+
+        assert_problem(response, 422)
+
+
+class TestForgedCursors:
+    @pytest.mark.parametrize(
+        "params",
+        [{}, {"author_id": "01890000-0000-7000-8000-00000000a0da"}, {"tag": "x"}, {"q": "t"}],
+        ids=["no-filter", "author", "tag", "title"],
+    )
+    async def test_a_cursor_with_a_lone_surrogate_id_is_a_422_whatever_the_filter(
+        self, client: httpx.AsyncClient, params: dict[str, str]
+    ) -> None:
+        raw = json.dumps(["desc", "2099-01-01T00:00:00+00:00", "\ud800"]).encode()
+        cursor = base64.urlsafe_b64encode(raw).decode()
+
+        response = await client.get("/api/v1/posts", params={**params, "cursor": cursor})
 
         assert_problem(response, 422)

@@ -1,18 +1,9 @@
-"""Comment queries: one comment, and a post's comments oldest first in keyset pages.
-
-A cursor is the (created_at, id) of a page's last comment, opaque to clients. It is
-accepted only if it is exactly one this service could have issued: every part is
-checked and the whole must encode back to the same text, so nothing forged reaches the
-database.
-"""
+"""Comment queries: one comment, and a post's comments oldest first in keyset pages
+(cursors: `keyset.py`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -21,45 +12,19 @@ from app.application import cache_tags
 from app.application.caching import cached
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.comments import CommentsPosition, CommentView
+from app.application.queries import keyset
 from app.domain.errors import NotFound
 from app.domain.identity import is_well_formed_id
 
-CURSOR_MAX = 200
-_EARLIEST, _LATEST = 1000, 9999
-"""Years a stored timestamp can have (MariaDB's DATETIME range)."""
-
 
 def encode_cursor(position: CommentsPosition) -> str:
-    when = position.created_at.astimezone(UTC).isoformat()
-    raw = json.dumps([when, position.id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return keyset.encode_cursor(position.created_at, position.id)
 
 
 def decode_cursor(cursor: str) -> CommentsPosition:
     """The position a cursor stands for; ValueError for anything not issued here."""
-    refused = ValueError("cursor is not one this service issued")
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
-        raise refused from None
-    if not (isinstance(decoded, list) and len(decoded) == 2):
-        raise refused
-    created_at, comment_id = decoded
-    if not (isinstance(created_at, str) and isinstance(comment_id, str)):
-        raise refused
-    if not is_well_formed_id(comment_id):
-        raise refused
-    try:
-        when = datetime.fromisoformat(created_at)
-    except ValueError:
-        raise refused from None
-    if when.utcoffset() is None or not _EARLIEST <= when.year <= _LATEST:
-        raise refused
-    position = CommentsPosition(created_at=when, id=comment_id)
-    if encode_cursor(position) != cursor:
-        raise refused
-    return position
+    _, created_at, comment_id = keyset.decode_cursor(cursor)
+    return CommentsPosition(created_at=created_at, id=comment_id)
 
 
 class CommentsQuery(BaseModel):
@@ -68,7 +33,7 @@ class CommentsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=CURSOR_MAX)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=keyset.CURSOR_MAX)] | None = None
 
     @field_validator("cursor")
     @classmethod

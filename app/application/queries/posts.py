@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -23,6 +19,7 @@ from app.application.caching import ResultCache, cached
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
 from app.application.ports.units_of_work import ReadUnitOfWorkFactory
+from app.application.queries import keyset
 from app.domain.errors import NotFound
 from app.domain.identity import ID_PATTERN, is_well_formed_id
 from app.domain.posts import TAG_PATTERN
@@ -45,7 +42,7 @@ class PostsQuery(BaseModel):
     ) = None
     order: Order = "desc"
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=keyset.CURSOR_MAX)] | None = None
 
     @field_validator("cursor")
     @classmethod
@@ -73,23 +70,17 @@ class PostsResult:
     next_cursor: str | None
 
 
+ORDERS: tuple[Order, ...] = ("asc", "desc")
+
+
 def encode_cursor(position: PostsPosition, order: Order) -> str:
-    raw = json.dumps([order, position.created_at.isoformat(), position.id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return keyset.encode_cursor(position.created_at, position.id, order)
 
 
 def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
     """The order and position a cursor stands for; ValueError for anything not issued here."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        order, created_at, post_id = json.loads(base64.urlsafe_b64decode(padded))
-        when = datetime.fromisoformat(created_at).astimezone(UTC)
-        aware = datetime.fromisoformat(created_at).tzinfo is not None
-    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise ValueError("cursor is not one this service issued") from None
-    if order not in ("asc", "desc") or not aware or not isinstance(post_id, str):
-        raise ValueError("cursor is not one this service issued")
-    return order, PostsPosition(created_at=when, id=post_id)
+    (order,), created_at, post_id = keyset.decode_cursor(cursor, leading=[ORDERS])
+    return ("asc" if order == "asc" else "desc"), PostsPosition(created_at=created_at, id=post_id)
 
 
 COUNT_TTL_SECONDS = 5.0

@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from app.application.queries.posts import PostQueryService, PostsQuery
+from app.application.ports.readers import PostsPosition
+from app.application.queries.posts import PostQueryService, PostsQuery, encode_cursor
 from app.domain.errors import NotFound
+from app.domain.identity import new_id
 from app.domain.posts import Post
 from tests.fakes.clock import T0
 from tests.fakes.storage import FakeDatabase
@@ -162,12 +164,29 @@ class TestPostsQuery:
             PostsQuery(cursor=cursor)
 
     def test_well_formed_cursor_gives_the_position_after_which_to_read(self) -> None:
-        raw = json.dumps(["desc", "2026-01-01T12:00:00+00:00", "abc"]).encode()
+        post_id = new_id()
+        cursor = encode_cursor(PostsPosition(created_at=T0, id=post_id), "desc")
 
-        query = PostsQuery(cursor=base64.urlsafe_b64encode(raw).decode())
+        query = PostsQuery(cursor=cursor)
 
         assert query.after is not None
-        assert (query.after.created_at, query.after.id) == (T0, "abc")
+        assert (query.after.created_at, query.after.id) == (T0, post_id)
+
+    @pytest.mark.parametrize(
+        "parts",
+        [
+            ["desc", "2099-01-01T00:00:00+00:00", "\ud800"],
+            ["desc", "2026-01-01T12:00:00+00:00", "abc"],
+            ["sideways", "2026-01-01T12:00:00+00:00", "01890000-0000-7000-8000-00000000a0da"],
+            ["2026-01-01T12:00:00+00:00", "01890000-0000-7000-8000-00000000a0da"],
+        ],
+        ids=["lone-surrogate-id", "not-an-id", "unknown-order", "no-order"],
+    )
+    def test_a_cursor_with_any_part_forged_is_rejected(self, parts: list[str]) -> None:
+        raw = json.dumps(parts, separators=(",", ":")).encode()
+
+        with pytest.raises(ValidationError, match="cursor"):
+            PostsQuery(cursor=base64.urlsafe_b64encode(raw).decode().rstrip("="))
 
     @pytest.mark.parametrize("limit", [0, 101])
     def test_limit_outside_one_to_a_hundred_is_rejected(self, limit: int) -> None:
