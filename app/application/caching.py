@@ -104,22 +104,33 @@ def _ignore(_result: str) -> None:
     return None
 
 
+class _ComputerGone(Exception):
+    """The caller computing a shared miss was cancelled: a waiter takes over."""
+
+
 class _Flights:
-    """In-flight computations per key, so concurrent misses share one."""
+    """In-flight computations per key, so concurrent misses share one.
+
+    A waiter is never handed the computing caller's cancellation (its client went
+    away, say): one of the waiters computes the result instead.
+    """
 
     def __init__(self) -> None:
         self._running: dict[str, asyncio.Future[Any]] = {}
 
     async def share(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
-        running = self._running.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
+        while (running := self._running.get(key)) is not None:
+            try:
+                return await asyncio.shield(running)
+            except _ComputerGone:
+                continue
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
             result = await compute()
         except BaseException as error:
-            future.set_exception(error)
+            cancelled = isinstance(error, asyncio.CancelledError)
+            future.set_exception(_ComputerGone() if cancelled else error)
             future.exception()  # retrieved: waiters get it, nobody else must
             raise
         else:

@@ -197,6 +197,25 @@ class TestSingleFlight:
         assert service.calls == 1
         assert values == [[7, 7]] * 10
 
+    async def test_waiters_get_a_result_when_the_computing_caller_is_cancelled(
+        self, results: ResultCache
+    ) -> None:
+        gate = asyncio.Event()
+        service = Slow(results, gate)
+        first = asyncio.ensure_future(service.compute(7))
+        await asyncio.sleep(0.01)
+        waiting = [asyncio.ensure_future(service.compute(7)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+
+        first.cancel()  # its client went away
+        await asyncio.sleep(0.01)
+        gate.set()
+        values = await asyncio.gather(*waiting)
+
+        assert first.cancelled()
+        assert values == [[7, 7]] * 3
+        assert service.calls == 2  # one of the waiters took over, once
+
 
 class TestReadYourWrites:
     async def test_the_author_of_a_write_bypasses_the_cache(
