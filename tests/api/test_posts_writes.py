@@ -182,6 +182,23 @@ class TestPatchPost:
         assert_problem(response, 422)
         assert (await client.get(f"/api/v1/posts/{post['id']}")).json()["version"] == 1
 
+    @pytest.mark.parametrize("method", ["put", "patch"])
+    async def test_a_bad_tag_is_one_error_at_the_tag_as_for_a_replace(
+        self, client: httpx.AsyncClient, method: str
+    ) -> None:
+        auth = await signed_up(client)
+        post = await create_post(client, auth)
+        body = (
+            {"tags": ["BAD"]} if method == "patch" else {"title": "t", "body": "b", "tags": ["BAD"]}
+        )
+
+        response = await client.request(
+            method, f"/api/v1/posts/{post['id']}", json=body, headers=auth
+        )
+
+        problem = assert_problem(response, 422)
+        assert [error["loc"] for error in problem["errors"]] == [["body", "tags", 0]]
+
 
 class TestDeletePost:
     async def test_the_author_deletes_the_post(self, client: httpx.AsyncClient) -> None:

@@ -8,7 +8,7 @@ a post at most once per Idempotency-Key is `idempotent_posts.py`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -18,7 +18,6 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
@@ -51,23 +50,40 @@ class PostCommand(BaseModel):
     tags: Tags = Field(default_factory=list)
 
 
+def _not_shown(schema: dict[str, Any]) -> None:
+    """An absent field keeps its value: the placeholder default is no default to show."""
+    schema.pop("default", None)
+
+
 class PostPatch(BaseModel):
     """Some of a post's fields; the others keep their value. None of them may be null."""
 
+    # Plain types, no `| None`: an invalid value gets one error at its own location (a
+    # union would add one per member, named after pydantic's internals). Which fields
+    # were given is `model_fields_set`.
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
 
-    title: Title | SkipJsonSchema[None] = None
-    body: Body | SkipJsonSchema[None] = None
-    tags: Tags | SkipJsonSchema[None] = None
+    title: Title = Field(default="", json_schema_extra=_not_shown)
+    body: Body = Field(default="", json_schema_extra=_not_shown)
+    tags: Tags = Field(default_factory=list, json_schema_extra=_not_shown)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if value is None and name in cls.model_fields:
+                    raise ValueError(f"{name} cannot be null")
+        return data
 
     @model_validator(mode="after")
-    def _at_least_one_non_null_field(self) -> Self:
+    def _at_least_one_field(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("give at least one of title, body, tags")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
         return self
+
+    def given(self, name: str) -> bool:
+        return name in self.model_fields_set
 
 
 class PostCommandService(CommandService):
@@ -121,9 +137,9 @@ class PostCommandService(CommandService):
             post_id,
             user_id=user_id,
             accepted_versions=accepted_versions,
-            title=patch.title,
-            body=patch.body,
-            tags=None if patch.tags is None else list(patch.tags),
+            title=patch.title if patch.given("title") else None,
+            body=patch.body if patch.given("body") else None,
+            tags=list(patch.tags) if patch.given("tags") else None,
         )
 
     @command_handler

@@ -63,7 +63,13 @@ class TestPostPatch:
         patch = PostPatch.model_validate({"body": "new"})
 
         assert patch.model_fields_set == {"body"}
-        assert patch.title is None
+        assert not patch.given("title")
+
+    def test_an_invalid_value_gets_one_error_at_its_own_location(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            PostPatch.model_validate({"tags": ["BAD"]})
+
+        assert [error["loc"] for error in caught.value.errors()] == [("tags", 0)]
 
     def test_empty_tag_list_is_a_valid_patch(self) -> None:
         assert PostPatch.model_validate({"tags": []}).tags == []
