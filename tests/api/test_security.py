@@ -100,6 +100,11 @@ FORGERIES: dict[str, Forge] = {
     ),
     "tampered subject": lambda _s, sub, _k, token: _tampered(token, sub),
     "no such user": lambda s, _sub, kind, _t: jwt.encode(_claims(NO_SUCH_USER, kind), s, "HS256"),
+    # Validly signed, with an expiry no date can hold: refused, never a 500.
+    "expiry 10**12": lambda s, sub, kind, _t: jwt.encode(
+        _claims(sub, kind, exp=10**12), s, "HS256"
+    ),
+    "expiry 1e20": lambda s, sub, kind, _t: jwt.encode(_claims(sub, kind, exp=1e20), s, "HS256"),
 }
 
 
