@@ -4,11 +4,16 @@ development (`LOG_FORMAT`: `json`, `text`, or `auto`, which picks by `APP_PROFIL
 Every record carries a `request_id` (`-` outside requests). Extra fields given to a log
 call (the access line's status, route, duration, user id) become JSON keys. Nothing here
 adds headers, tokens or bodies: what a log line holds is what its call passed.
+
+A record is one line in either format, whatever a client sent: JSON escapes control
+characters, and the text format writes them as escapes (`\n`, `\x1b`), so a path with
+`%0a` in it cannot start a line of its own. Only a traceback spans several lines.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import IO
 
@@ -22,6 +27,22 @@ SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn.error")
 INDISCREET_LOGGERS = ("aiosqlite",)
 """Libraries that log statements with their values at DEBUG (password hashes among them):
 held at INFO whatever LOG_LEVEL says."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(character: re.Match[str]) -> str:
+    found = character.group()
+    return _NAMED.get(found) or found.encode("unicode_escape").decode("ascii")
+
+
+class OneLineFormatter(logging.Formatter):
+    """The text format, with every control character of the record written as an escape."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _CONTROL.sub(_escaped, super().formatMessage(record))
 
 
 class DefaultRequestId(logging.Filter):
@@ -56,7 +77,7 @@ def build_handler(
             )
         )
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(OneLineFormatter(TEXT_FORMAT))
     return handler
 
 

@@ -136,3 +136,27 @@ class TestAccessLog:
         assert line["level"] == "INFO"
         assert (line["route"], line["status"], line["user_id"]) == (POST_ROUTE, 404, None)
         assert "timestamp" in line
+
+
+class TestForgedLogLines:
+    @pytest.mark.parametrize("json_lines", [False, True], ids=["text", "json"])
+    async def test_control_characters_a_client_sends_cannot_start_a_line(
+        self, client: httpx.AsyncClient, json_lines: bool
+    ) -> None:
+        stream = StringIO()
+        handler = build_handler(
+            json_lines=json_lines, filters=[RequestIdLogFilter()], stream=stream
+        )
+        access = logging.getLogger("app.access")
+        access.addHandler(handler)
+        level = access.level
+        access.setLevel(logging.INFO)
+        try:
+            await client.get("/api/v1/posts/x%0a2026-12-02 INFO app.access [-] GET / 200%0d%1b[2J")
+        finally:
+            access.removeHandler(handler)
+            access.setLevel(level)
+
+        [line] = stream.getvalue().splitlines()
+        assert "\x1b" not in line
+        assert "/api/v1/posts/x" in line
