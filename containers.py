@@ -27,7 +27,7 @@ from app.application.ports.health import ReadinessProbes
 from app.application.queries.comments import CommentQueryService
 from app.application.queries.posts import PostQueryService
 from app.application.queries.users import UserQueryService
-from app.application.throttling import LoginThrottle, ThrottlePolicy
+from app.application.throttling import LoginThrottle, RegistrationThrottle, ThrottlePolicy
 from app.application.write_unit_of_work import CommitEffects
 from app.domain.identity import utc_now
 from app.infra.cache.selection import (
@@ -47,7 +47,7 @@ from app.infra.messaging.mailers import LogMailer, SmtpMailer
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.settings import Settings, load_settings
-from app.infra.throttling import build_failure_counter
+from app.infra.throttling import build_attempt_counter
 
 
 class Container(containers.DeclarativeContainer):
@@ -190,9 +190,10 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
     )
     authenticator = providers.Singleton(Authenticator, tokens=token_codec, clock=clock)
+    attempt_counter = providers.Singleton(build_attempt_counter, settings, redis_client)
     login_throttle = providers.Singleton(
         LoginThrottle,
-        counter=providers.Singleton(build_failure_counter, settings, redis_client),
+        counter=attempt_counter,
         policy=providers.Singleton(
             ThrottlePolicy,
             failures_per_account=settings.provided.login_failures_per_account,
@@ -200,13 +201,23 @@ class Container(containers.DeclarativeContainer):
             window_seconds=settings.provided.login_failure_window_seconds,
         ),
     )
+    registration_throttle = providers.Singleton(
+        RegistrationThrottle,
+        counter=attempt_counter,
+        per_address=settings.provided.registration_limit_per_address,
+        window_seconds=settings.provided.registration_limit_window_seconds,
+    )
 
     # -- services: queries read through read_uow, commands write through write_uow -----
     user_query_service = providers.Factory(
         UserQueryService, read_uow=read_uow.provider, result_cache=result_cache
     )
     user_command_service = providers.Factory(
-        UserCommandService, write_uow=write_uow.provider, hasher=password_hasher, clock=clock
+        UserCommandService,
+        write_uow=write_uow.provider,
+        hasher=password_hasher,
+        clock=clock,
+        throttle=registration_throttle,
     )
     auth_command_service = providers.Factory(
         AuthCommandService,

@@ -1,20 +1,27 @@
-"""Sign-in throttling: after repeated failures for one account or from one client address,
-sign-ins are refused (TooManyAttempts, with when to try again) until the window closes.
+"""Throttling: sign-ins after repeated failures, and registrations from one address.
 
-Counts are kept per account (the email, normalized, whether or not such an account
-exists, so the answer tells nothing about which emails are registered) and per client
-address (a higher limit: many users may share one). A successful sign-in clears the
-account's count. The counter is shared by every process (Redis), or kept in the process
-in the embedded default.
+Sign-ins: counts are kept per account (the email, normalized, whether or not such an
+account exists, so the answer tells nothing about which emails are registered) and per
+client address (a higher limit: many users may share one). An attempt is counted before
+its password is checked, atomically, so however many arrive at once no more passwords
+are checked for an account, or from an address, than its limit allows; a success gives
+the address its attempt back and clears the account's count.
+
+Registrations: every attempt from one client address counts, before its password is
+hashed, so one client cannot spend everyone's hashing time.
+
+Refusals are TooManyAttempts, with when to try again. The counter is shared by every
+process (Redis), or kept in the process in the embedded default.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.application.ports.throttling import FailureCounter
+from app.application.ports.throttling import AttemptCounter
 from app.domain.errors import TooManyAttempts
 from app.domain.users import email_key
 
@@ -28,38 +35,47 @@ class ThrottlePolicy:
 
 def _key(kind: str, value: str) -> str:
     """A counter's name: digested, so no email or address is stored as it is."""
-    return f"login:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+
+
+async def _take(
+    counter: AttemptCounter, limits: Sequence[tuple[str, int]], window: int, what: str
+) -> None:
+    wait = await counter.take(limits, window)
+    if wait > 0:
+        raise TooManyAttempts(f"too many {what}; try again later", retry_after=math.ceil(wait))
 
 
 class LoginThrottle:
-    def __init__(self, counter: FailureCounter, policy: ThrottlePolicy) -> None:
+    def __init__(self, counter: AttemptCounter, policy: ThrottlePolicy) -> None:
         self._counter = counter
         self._policy = policy
 
-    def _keys(self, email: str, address: str | None) -> list[tuple[str, int]]:
-        keys = [(_key("account", email_key(email)), self._policy.failures_per_account)]
+    def _account(self, email: str) -> str:
+        return _key("login:account", email_key(email))
+
+    async def attempt(self, email: str, address: str | None) -> None:
+        """Count this sign-in attempt; TooManyAttempts when the account or the address has
+        none left in its window."""
+        limits = [(self._account(email), self._policy.failures_per_account)]
         if address:
-            keys.append((_key("address", address), self._policy.failures_per_address))
-        return keys
+            limits.append((_key("login:address", address), self._policy.failures_per_address))
+        await _take(self._counter, limits, self._policy.window_seconds, "failed sign-ins")
 
-    async def check(self, email: str, address: str | None) -> None:
-        """Raise TooManyAttempts while the account or the address has used up its failures."""
-        keys = self._keys(email, address)
-        counts = await self._counter.counts([key for key, _ in keys])
-        waits = [
-            remaining
-            for (_, limit), (failures, remaining) in zip(keys, counts, strict=True)
-            if failures >= limit
-        ]
-        if waits:
-            raise TooManyAttempts(
-                "too many failed sign-ins; try again later",
-                retry_after=max(1, math.ceil(max(waits))),
-            )
+    async def succeeded(self, email: str, address: str | None) -> None:
+        await self._counter.reset([self._account(email)])
+        if address:
+            await self._counter.give_back([_key("login:address", address)])
 
-    async def failed(self, email: str, address: str | None) -> None:
-        keys = [key for key, _ in self._keys(email, address)]
-        await self._counter.add(keys, self._policy.window_seconds)
 
-    async def succeeded(self, email: str) -> None:
-        await self._counter.reset([key for key, _ in self._keys(email, None)])
+class RegistrationThrottle:
+    def __init__(self, counter: AttemptCounter, *, per_address: int, window_seconds: int) -> None:
+        self._counter = counter
+        self._per_address = per_address
+        self._window = window_seconds
+
+    async def attempt(self, address: str | None) -> None:
+        """Count this registration; TooManyAttempts when the address has none left."""
+        if address:
+            limits = [(_key("register:address", address), self._per_address)]
+            await _take(self._counter, limits, self._window, "registrations from this address")

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     login_failures_per_account: int
     login_failures_per_address: int
     login_failure_window_seconds: int
+    registration_limit_per_address: PositiveInt
+    registration_limit_window_seconds: PositiveInt
 
     cache_backend: Literal["memory", "redis", "none"]
     redis_url: SecretStr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from tests.api.conftest import assert_problem, make_container, register
@@ -44,3 +46,16 @@ class TestSignInThrottling:
             refused = await sign_in(other.client, "correct horse")
 
         assert_problem(refused, 429)
+
+
+class TestSignInRaces:
+    async def test_racing_guesses_are_checked_no_more_than_the_account_limit(
+        self, fresh_database: ScratchDatabase
+    ) -> None:
+        async with serving(make_container(fresh_database.url)) as api:
+            await register(api.client)
+            guesses = [sign_in(api.client, f"guess {n}") for n in range(39)]
+            responses = await asyncio.gather(*guesses, sign_in(api.client, "correct horse"))
+
+        checked = [response.status_code for response in responses if response.status_code != 429]
+        assert len(checked) == 5  # LOGIN_FAILURES_PER_ACCOUNT, however many arrived at once

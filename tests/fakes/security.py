@@ -5,17 +5,23 @@ from __future__ import annotations
 import hashlib
 
 
+def _digest(password: str) -> str:
+    return "fake$" + hashlib.sha256(password.encode()).hexdigest()
+
+
 class FakePasswordHasher:
     def __init__(self) -> None:
         self.burned = 0
         self.verified = 0
+        self.hashed = 0
 
     async def hash(self, password: str) -> str:
-        return "fake$" + hashlib.sha256(password.encode()).hexdigest()
+        self.hashed += 1
+        return _digest(password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
         self.verified += 1
-        return password_hash == await self.hash(password)
+        return password_hash == _digest(password)
 
     async def burn(self) -> None:
         self.burned += 1

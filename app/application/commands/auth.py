@@ -44,16 +44,14 @@ class AuthCommandService(CommandService):
         Refused with TooManyAttempts, before any password is checked, once the account
         or the client `address` has failed too often (see `LoginThrottle`).
         """
-        await self._throttle.check(email, address)
+        await self._throttle.attempt(email, address)
         user = await self._find_user(email)
         if user is None:
             await self._hasher.burn()
-            await self._throttle.failed(email, address)
             raise Unauthorized(BAD_CREDENTIALS)
         if not await self._hasher.verify(user.password_hash, password):
-            await self._throttle.failed(email, address)
             raise Unauthorized(BAD_CREDENTIALS)
-        await self._throttle.succeeded(email)
+        await self._throttle.succeeded(email, address)
         act_as(user.id)  # their next reads must see the account, whatever the replica lags
         return await self._issue_pair(user.id)
 

@@ -11,6 +11,7 @@ from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
 from app.application.ports.security import PasswordHasher
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.application.throttling import RegistrationThrottle
 from app.domain.errors import Conflict
 from app.domain.users import DISPLAY_NAME_MAX, EMAIL_MAX, User
 
@@ -44,13 +45,21 @@ class RegisterUser(BaseModel):
 
 class UserCommandService(CommandService):
     def __init__(
-        self, write_uow: WriteUnitOfWorkFactory, hasher: PasswordHasher, clock: Clock
+        self,
+        write_uow: WriteUnitOfWorkFactory,
+        hasher: PasswordHasher,
+        clock: Clock,
+        throttle: RegistrationThrottle,
     ) -> None:
         super().__init__(write_uow)
         self._hasher = hasher
         self._clock = clock
+        self._throttle = throttle
 
-    async def register(self, command: RegisterUser) -> User:
+    async def register(self, command: RegisterUser, *, address: str | None = None) -> User:
+        """Refused with TooManyAttempts, before any hashing, once the client `address` has
+        registered too often (see `RegistrationThrottle`)."""
+        await self._throttle.attempt(address)
         # Hash before the transaction opens: no connection or lock waits on argon2.
         password_hash = await self._hasher.hash(command.password)
         return await self._add(command, password_hash)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from app.application.commands.users import RegisterUser
 from app.interface.dependencies import (
@@ -21,11 +21,18 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(409, 422, 429),
 )
-async def register(command: RegisterUser, users: UserCommands, response: Response) -> UserOut:
-    """Create an account; the email must not be taken, in any case."""
-    user = await users.register(command)
+async def register(
+    command: RegisterUser, users: UserCommands, request: Request, response: Response
+) -> UserOut:
+    """Create an account; the email must not be taken, in any case.
+
+    One client address registering too often is answered 429 with `Retry-After` until
+    its window closes.
+    """
+    address = request.client.host if request.client else None
+    user = await users.register(command, address=address)
     response.headers["Location"] = f"{router.prefix}/{user.id}"
     return UserOut.model_validate(user, from_attributes=True)
 

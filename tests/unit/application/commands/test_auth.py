@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.application.commands.auth import AuthCommandService, TokenPair
@@ -10,7 +12,7 @@ from app.domain.errors import TooManyAttempts, Unauthorized
 from app.domain.identity import utc_now
 from app.domain.users import User
 from app.infra.security.jwt_codec import JwtTokenCodec
-from app.infra.throttling import MemoryFailureCounter
+from app.infra.throttling import MemoryAttemptCounter
 from tests.fakes.clock import Ticking
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
@@ -51,7 +53,7 @@ def auth(
         hasher=hasher,
         tokens=codec,
         clock=utc_now,
-        throttle=LoginThrottle(MemoryFailureCounter(clock=ticking), policy),
+        throttle=LoginThrottle(MemoryAttemptCounter(clock=ticking), policy),
     )
 
 
@@ -208,3 +210,43 @@ class TestThrottling:
                 await auth.login("ada@example.com", "wrong")
 
         assert (await auth.login("ada@example.com", PASSWORD)).access_token
+
+
+class YieldingHasher(FakePasswordHasher):
+    """Checks take a while, as argon2's do: concurrent sign-ins overlap."""
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        await asyncio.sleep(0.01)
+        return await super().verify(password_hash, password)
+
+    async def burn(self) -> None:
+        await asyncio.sleep(0.01)
+        await super().burn()
+
+
+class TestThrottlingUnderConcurrency:
+    @pytest.fixture
+    def hasher(self) -> FakePasswordHasher:
+        return YieldingHasher()
+
+    async def test_racing_guesses_check_no_more_passwords_than_the_account_limit(
+        self, auth: AuthCommandService, ada: User, hasher: FakePasswordHasher
+    ) -> None:
+        guesses = [auth.login("ada@example.com", f"guess {n}") for n in range(39)]
+        guesses.append(auth.login("ada@example.com", PASSWORD))
+
+        results = await asyncio.gather(*guesses, return_exceptions=True)
+
+        assert hasher.verified == 3  # the account's limit, however many arrived at once
+        assert sum(isinstance(result, TooManyAttempts) for result in results) == 37
+
+    async def test_racing_guesses_from_one_address_stay_within_its_limit(
+        self, auth: AuthCommandService, ada: User, hasher: FakePasswordHasher
+    ) -> None:
+        guesses = [
+            auth.login(f"user{n}@example.com", "wrong", address="10.0.0.7") for n in range(20)
+        ]
+
+        await asyncio.gather(*guesses, return_exceptions=True)
+
+        assert hasher.verified + hasher.burned == 5

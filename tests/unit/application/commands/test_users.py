@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from app.application.commands.users import RegisterUser, UserCommandService
-from app.domain.errors import Conflict
+from app.application.throttling import RegistrationThrottle
+from app.domain.errors import Conflict, TooManyAttempts
+from app.infra.throttling import MemoryAttemptCounter
 from tests.fakes.clock import T0, FakeClock
 from tests.fakes.security import FakePasswordHasher
 from tests.fakes.storage import FakeDatabase
@@ -32,6 +35,7 @@ def users(
         write_uow=lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS),
         hasher=hasher,
         clock=clock,
+        throttle=RegistrationThrottle(MemoryAttemptCounter(), per_address=3, window_seconds=60),
     )
 
 
@@ -99,3 +103,37 @@ class TestRegister:
 
         assert first.id != second.id
         assert set(database.tables.users) == {first.id, second.id}
+
+
+class TestRegistrationThrottle:
+    async def test_an_address_that_registered_its_limit_is_refused_before_any_hash(
+        self, users: UserCommandService, hasher: FakePasswordHasher
+    ) -> None:
+        for n in range(3):
+            await users.register(_registration(f"u{n}@example.com"), address="203.0.113.9")
+        hashed = hasher.hashed
+
+        with pytest.raises(TooManyAttempts) as refused:
+            await users.register(_registration("u9@example.com"), address="203.0.113.9")
+        other = await users.register(_registration("u8@example.com"), address="198.51.100.1")
+
+        assert refused.value.retry_after == 60
+        assert hasher.hashed == hashed + 1  # only the other address's registration
+        assert other.email == "u8@example.com"
+
+    async def test_registrations_racing_from_one_address_stay_within_the_limit(
+        self, users: UserCommandService
+    ) -> None:
+        attempts = [
+            users.register(_registration(f"r{n}@example.com"), address="203.0.113.9")
+            for n in range(10)
+        ]
+
+        results = await asyncio.gather(*attempts, return_exceptions=True)
+
+        assert sum(not isinstance(result, BaseException) for result in results) == 3
+        assert all(isinstance(r, TooManyAttempts) for r in results if isinstance(r, BaseException))
+
+
+def _registration(email: str) -> RegisterUser:
+    return RegisterUser(email=email, password="correct horse", display_name="U")
