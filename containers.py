@@ -8,6 +8,8 @@ class at request time, so overrides reach them.
 
 from __future__ import annotations
 
+from itertools import chain
+
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,6 +32,7 @@ from app.application.queries.users import UserQueryService
 from app.application.throttling import LoginThrottle, RegistrationThrottle, ThrottlePolicy
 from app.application.write_unit_of_work import CommitEffects
 from app.domain.identity import utc_now
+from app.infra.cache.probes import RedisProbe
 from app.infra.cache.selection import (
     build_cache,
     build_count_cache,
@@ -44,6 +47,7 @@ from app.infra.messaging.celery_app import create_celery
 from app.infra.messaging.celery_publisher import CeleryPublisher
 from app.infra.messaging.in_process import InProcessPublisher
 from app.infra.messaging.mailers import LogMailer, SmtpMailer
+from app.infra.messaging.probes import BrokerProbe
 from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.settings import Settings, load_settings
@@ -157,11 +161,31 @@ class Container(containers.DeclarativeContainer):
     )
 
     # -- the process: readiness, start and stop -------------------------------------------
+    # The databases are essential; the cache and the broker, probed only when in use,
+    # only degrade readiness.
     readiness_probes = providers.Factory(
         ReadinessProbes,
-        providers.List(
-            providers.Factory(EngineProbe, name="write_database", engine=write_engine),
-            providers.Factory(EngineProbe, name="read_database", engine=read_engine),
+        providers.Callable(
+            chain,
+            providers.List(
+                providers.Factory(EngineProbe, name="write_database", engine=write_engine),
+                providers.Factory(EngineProbe, name="read_database", engine=read_engine),
+            ),
+            providers.Selector(
+                settings.provided.cache_in_use,
+                redis=providers.List(
+                    providers.Factory(RedisProbe, name="cache", client=redis_client)
+                ),
+                memory=providers.List(),
+                none=providers.List(),
+            ),
+            providers.Selector(
+                settings.provided.messaging_in_use,
+                celery=providers.List(
+                    providers.Factory(BrokerProbe, name="broker", celery=celery_app)
+                ),
+                in_process=providers.List(),
+            ),
         ),
     )
     lifecycle = providers.Resource(

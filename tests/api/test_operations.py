@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import gc
+import time
+from typing import Any
 
 import httpx
 from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.infra.db.engines import build_engine
+from app.interface.routers.health import PROBE_TIMEOUT_SECONDS
 from tests.api.conftest import Api, assert_problem, make_container
+from tests.contract.probe_servers import broker_url_or_skip, closed_port, silent_server
 from tests.databases import ScratchDatabase
 from tests.served import served as serving
 
@@ -54,6 +58,96 @@ class TestHealth:
         assert "read_database" in problem["detail"]
         assert problem["components"] == {"write_database": "ok", "read_database": "down"}
         assert "nobody" not in response.text
+
+
+DATABASES = {"write_database": "ok", "read_database": "ok"}
+
+
+def _unreachable_redis() -> dict[str, Any]:
+    return {"cache_backend": "redis", "redis_url": f"redis://127.0.0.1:{closed_port()}/0"}
+
+
+def _broker(port: int) -> dict[str, Any]:
+    return {"celery_broker_url": f"amqp://guest:guest@127.0.0.1:{port}//"}
+
+
+async def _readiness(database: ScratchDatabase, **settings: Any) -> httpx.Response:
+    async with serving(make_container(database.url, **settings)) as api:
+        return await api.client.get("/health/ready")
+
+
+class TestReadinessOfTheCache:
+    async def test_an_unreachable_redis_cache_leaves_it_ready_but_degraded(
+        self, database: ScratchDatabase
+    ) -> None:
+        response = await _readiness(database, **_unreachable_redis())
+
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "degraded",
+            "components": {**DATABASES, "cache": "down"},
+        }
+
+    async def test_a_reachable_redis_cache_is_ok(
+        self, database: ScratchDatabase, redis_url: str
+    ) -> None:
+        response = await _readiness(database, cache_backend="redis", redis_url=redis_url)
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "components": {**DATABASES, "cache": "ok"}}
+
+    async def test_a_database_down_is_503_whatever_else_is_down(
+        self, database: ScratchDatabase
+    ) -> None:
+        unreachable = _unreachable()
+        container = make_container(database.url, **_unreachable_redis())
+        container.read_engine.override(providers.Object(unreachable))
+        try:
+            async with serving(container) as api:
+                response = await api.client.get("/health/ready")
+        finally:
+            await unreachable.dispose()
+
+        problem = assert_problem(response, 503)
+        assert problem["components"] == {
+            "write_database": "ok",
+            "read_database": "down",
+            "cache": "down",
+        }
+
+
+class TestReadinessOfTheBroker:
+    async def test_an_unreachable_broker_leaves_it_ready_but_degraded(
+        self, fresh_database: ScratchDatabase
+    ) -> None:
+        response = await _readiness(fresh_database, **_broker(closed_port()))
+
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "degraded",
+            "components": {**DATABASES, "broker": "down"},
+        }
+
+    async def test_a_reachable_broker_is_ok(self, fresh_database: ScratchDatabase) -> None:
+        url = broker_url_or_skip()
+
+        response = await _readiness(fresh_database, celery_broker_url=url)
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "components": {**DATABASES, "broker": "ok"}}
+
+    async def test_a_broker_that_never_answers_degrades_it_within_the_deadline(
+        self, fresh_database: ScratchDatabase
+    ) -> None:
+        async with silent_server() as broker:
+            started = time.monotonic()
+            response = await _readiness(fresh_database, **_broker(broker.port))
+            elapsed = time.monotonic() - started
+
+        assert response.status_code == 200
+        assert response.json()["status"] == "degraded"
+        assert response.json()["components"]["broker"] == "down"
+        assert elapsed < PROBE_TIMEOUT_SECONDS
 
 
 class TestDatabaseOutage:

@@ -9,6 +9,8 @@ from app.infra.db.engines import READS_ONLY_OPTION
 
 
 class EngineProbe:
+    essential = True
+
     def __init__(self, name: str, engine: AsyncEngine) -> None:
         self._name = name
         self._engine = engine
