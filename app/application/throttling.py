@@ -67,6 +67,14 @@ class LoginThrottle:
         if address:
             await self._counter.give_back([_key("login:address", address)])
 
+    async def unchecked(self, email: str, address: str | None) -> None:
+        """The attempt ended before any password was checked (the database was down, say):
+        it does not count against the account or the address."""
+        keys = [self._account(email)]
+        if address:
+            keys.append(_key("login:address", address))
+        await self._counter.give_back(keys)
+
 
 class RegistrationThrottle:
     def __init__(self, counter: AttemptCounter, *, per_address: int, window_seconds: int) -> None:

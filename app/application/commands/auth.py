@@ -45,7 +45,11 @@ class AuthCommandService(CommandService):
         or the client `address` has failed too often (see `LoginThrottle`).
         """
         await self._throttle.attempt(email, address)
-        user = await self._find_user(email)
+        try:
+            user = await self._find_user(email)
+        except BaseException:
+            await self._throttle.unchecked(email, address)
+            raise
         if user is None:
             await self._hasher.burn()
             raise Unauthorized(BAD_CREDENTIALS)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from app.application.commands.auth import AuthCommandService, TokenPair
 from app.application.throttling import LoginThrottle, ThrottlePolicy
-from app.domain.errors import TooManyAttempts, Unauthorized
+from app.domain.errors import TooManyAttempts, Unauthorized, Unavailable
 from app.domain.identity import utc_now
 from app.domain.users import User
 from app.infra.security.jwt_codec import JwtTokenCodec
@@ -250,3 +251,23 @@ class TestThrottlingUnderConcurrency:
         await asyncio.gather(*guesses, return_exceptions=True)
 
         assert hasher.verified + hasher.burned == 5
+
+
+class TestThrottlingDuringOutages:
+    async def test_attempts_that_failed_before_any_check_do_not_count(
+        self,
+        auth: AuthCommandService,
+        ada: User,
+        database: FakeDatabase,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        async def database_down(self: Any, email: str) -> None:
+            raise Unavailable("the database is unavailable")
+
+        with monkeypatch.context() as outage:
+            outage.setattr(AuthCommandService, "_find_user", database_down)
+            for _ in range(10):
+                with pytest.raises(Unavailable):
+                    await auth.login("ada@example.com", PASSWORD, address="10.0.0.3")
+
+        assert (await auth.login("ada@example.com", PASSWORD, address="10.0.0.3")).access_token
