@@ -11,11 +11,13 @@ from fastapi import FastAPI
 
 from app.application.outbox_relay import OutboxRelay
 from app.interface.dependencies import ProvidersByType, requested_types
+from app.interface.head_requests import HeadRequests
 from app.interface.limits import RequestLimits
 from app.interface.middleware import RequestMiddleware
 from app.interface.openapi import install_openapi
 from app.interface.problems import install_problem_handlers
 from app.interface.routers import auth, comments, health, metrics, posts, users
+from app.interface.trailing_slash import install_trailing_slash_redirect
 
 
 class ResourceContainer(Protocol):
@@ -68,8 +70,10 @@ def build_api(
     api.state.container = container
     api.state.providers = providers = ProvidersByType(container.providers)
     install_problem_handlers(api)
+    install_trailing_slash_redirect(api)
     # The last added runs first: every request, even one refused for its size, gets an
-    # id, a log line and its metrics.
+    # id, a log line and its metrics, and a HEAD is logged and counted as a HEAD.
+    api.add_middleware(HeadRequests)
     api.add_middleware(
         RequestLimits,
         max_body_bytes=max_body_bytes,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +23,7 @@ from app.domain.errors import (
     Unauthorized,
     Unavailable,
 )
+from app.interface.route_methods import allowed_methods
 
 logger = logging.getLogger(__name__)
 
@@ -132,31 +132,8 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else phrase
     headers = dict(error.headers or {})
     if error.status_code == 405:
-        headers["Allow"] = ", ".join(_allowed_methods(request))
+        headers["Allow"] = ", ".join(allowed_methods(request.scope))
     return problem_response(request.url.path, error.status_code, detail, headers=headers)
-
-
-def _allowed_methods(request: Request) -> list[str]:
-    """Every method the path takes, across all its routes (the router names only one)."""
-    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
-        request.app.state, "allowed_methods", None
-    )
-    if table is None:
-        table = [
-            (
-                re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"),
-                {method.upper() for method in operations},
-            )
-            for path, operations in request.app.openapi().get("paths", {}).items()
-        ]
-        request.app.state.allowed_methods = table
-    methods: set[str] = set()
-    for pattern, allowed in table:
-        if pattern.match(request.url.path):
-            methods |= allowed
-    if "GET" in methods:
-        methods.add("HEAD")
-    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
