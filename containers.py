@@ -158,6 +158,7 @@ class Container(containers.DeclarativeContainer):
         publisher=event_publisher,
         sweep_after_seconds=settings.provided.outbox_sweep_after_seconds,
         clock=clock,
+        max_attempts=settings.provided.outbox_max_attempts,
     )
 
     # -- the process: readiness, start and stop -------------------------------------------

@@ -167,7 +167,7 @@ celery.task(name=SWEEP_OUTBOX)(sweep_outbox)
 async def _put_back(container: Container, event_id: str) -> None:
     relay = container.outbox_relay()
     if relay is not None:
-        await relay.mark_unsent(event_id)
+        await relay.put_back(event_id)
 
 
 async def _sweep(container: Container) -> int:

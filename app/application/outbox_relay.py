@@ -12,6 +12,11 @@ does not hold back the others. After a failure, commits leave publishing to the 
 for a few seconds, so a broker outage never piles up work behind requests. Publishing
 twice is harmless: consumers are idempotent.
 
+An event whose consumers keep failing (a poison event) is not retried forever: each
+failed delivery is counted, and at `max_attempts` the event is dead. A dead event is
+logged once, counted in the metrics, never deleted, and delivered again only once an
+operator returns it (`python -m app.operations`).
+
 The relay reads and marks the outbox through write units of work (`uow.outbox`), so it
 always relays the storage the events were committed to: replacing `write_uow` in a test
 replaces the relay's storage too.
@@ -66,8 +71,10 @@ class OutboxRelay:
         *,
         sweep_after_seconds: float,
         clock: Clock,
+        max_attempts: int,
     ) -> None:
         self._write_uow = write_uow
+        self._max_attempts = max_attempts
         self._publisher = publisher
         self._sweep_after = timedelta(seconds=sweep_after_seconds)
         self._clock = clock
@@ -116,26 +123,49 @@ class OutboxRelay:
         if not events:
             return 0
         sent = await self._publisher.publish(events)
-        if len(sent) < len(events):
+        handed_over = set(sent)
+        failed = [event.event_id for event in events if event.event_id not in handed_over]
+        if failed:
             self._paused_until = self._clock() + PAUSE_AFTER_FAILURE
-        if sent:
+        if sent or failed:
             async with self._write_uow() as uow:
-                await uow.outbox.mark_sent(sent, at=self._clock())
+                if sent:
+                    await uow.outbox.mark_sent(sent, at=self._clock())
+                died = await uow.outbox.failed(
+                    failed, at=self._clock(), max_attempts=self._max_attempts
+                )
                 await uow.commit()
+            for event_id in died:
+                logger.error(
+                    "event %s is dead after %d failed deliveries; it stays in the outbox",
+                    event_id,
+                    self._max_attempts,
+                )
         return len(sent)
 
-    async def backlog(self) -> tuple[int, float]:
-        """How many events wait unsent, and how long (seconds) the oldest has waited."""
+    async def backlog(self) -> tuple[int, float, int]:
+        """How many events wait unsent, how long (seconds) the oldest has waited, and how
+        many are dead."""
         async with self._write_uow() as uow:
-            unsent, oldest = await uow.outbox.backlog()
+            backlog = await uow.outbox.backlog()
+        oldest = backlog.oldest_unsent
         age = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
-        return unsent, max(0.0, age)
+        return backlog.unsent, max(0.0, age), backlog.dead
 
-    async def mark_unsent(self, event_id: str) -> None:
-        """Put a published event back in the outbox: its consumers gave up on it for now."""
+    async def put_back(self, event_id: str) -> None:
+        """Return a published event to the outbox, unsent: its consumers gave up on it for
+        now. It counts as a failed delivery, so a poison event dies in the end."""
         async with self._write_uow() as uow:
-            await uow.outbox.mark_unsent(event_id)
+            died = await uow.outbox.returned(
+                event_id, at=self._clock(), max_attempts=self._max_attempts
+            )
             await uow.commit()
+        if died:
+            logger.error(
+                "event %s is dead after %d failed deliveries; it stays in the outbox",
+                event_id,
+                self._max_attempts,
+            )
 
     async def drain(self, timeout_seconds: float = DRAIN_SECONDS) -> None:
         """Wait for the publications in flight, up to a deadline (what is left stays in

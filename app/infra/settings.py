@@ -83,6 +83,7 @@ class Settings(BaseSettings):
 
     outbox_sweep_interval_seconds: float
     outbox_sweep_after_seconds: float
+    outbox_max_attempts: PositiveInt
     mailer_backend: Literal["log", "smtp"]
     smtp_host: str
     smtp_port: int

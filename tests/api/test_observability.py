@@ -92,6 +92,27 @@ class TestMetrics:
 
         assert sample(samples, "outbox_unsent_events") == 1
         assert 590 <= sample(samples, "outbox_oldest_unsent_age_seconds") <= 900
+        assert sample(samples, "outbox_dead_events") == 0
+
+    async def test_dead_events_are_counted_apart_from_the_unsent_ones(
+        self, committed_api: Api, fresh_database: ScratchDatabase
+    ) -> None:
+        async with fresh_database.engine.begin() as connection:
+            await connection.execute(
+                insert(outbox).values(
+                    id=new_id(),
+                    type="UserRegistered",
+                    payload="{}",
+                    occurred_at=utc_now(),
+                    attempts=20,
+                    dead_at=utc_now(),
+                )
+            )
+
+        samples = await scrape(committed_api.client)
+
+        assert sample(samples, "outbox_dead_events") == 1
+        assert sample(samples, "outbox_unsent_events") == 0
 
 
 class TestAccessLog:

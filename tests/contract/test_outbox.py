@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.application.ports.messaging import OutboxBacklog
 from app.domain.events import DomainEvent, UserRegistered
 from tests.contract.builders import T0
 from tests.contract.conftest import Storage
@@ -68,14 +69,73 @@ class TestOutbox:
             unsent = await uow.outbox.unsent([first.event_id, second.event_id])
             due = await uow.outbox.due(before=T0 + timedelta(days=1), limit=10)
             backlog = await uow.outbox.backlog()
-            await uow.outbox.mark_unsent(first.event_id)
+            died = await uow.outbox.returned(first.event_id, at=T0, max_attempts=5)
             await uow.commit()
         async with storage.write_uow() as uow:
             again = await uow.outbox.unsent([first.event_id])
 
-        assert (unsent, due, backlog) == ([second], [second], (1, second.occurred_at))
-        assert again == [first]
+        assert (unsent, due) == ([second], [second])
+        assert backlog == OutboxBacklog(unsent=1, oldest_unsent=second.occurred_at, dead=0)
+        assert (died, again) == (False, [first])
 
     async def test_an_empty_outbox_has_no_backlog(self, storage: Storage) -> None:
         async with storage.write_uow() as uow:
-            assert await uow.outbox.backlog() == (0, None)
+            assert await uow.outbox.backlog() == OutboxBacklog(unsent=0, oldest_unsent=None, dead=0)
+
+
+class TestPoisonEvents:
+    async def test_an_event_dies_at_its_last_failed_delivery_and_is_no_longer_due(
+        self, storage: Storage
+    ) -> None:
+        poison, fine = _registered(1), _registered(2)
+        await _committed(storage, poison, fine)
+        died: list[list[str]] = []
+        for _ in range(3):
+            async with storage.write_uow() as uow:
+                died.append(await uow.outbox.failed([poison.event_id], at=T0, max_attempts=3))
+                await uow.commit()
+
+        async with storage.write_uow() as uow:
+            due = await uow.outbox.due(before=T0 + timedelta(days=1), limit=10)
+            backlog = await uow.outbox.backlog()
+            (dead,) = await uow.outbox.dead(limit=10)
+
+        assert died == [[], [], [poison.event_id]]
+        assert due == [fine]
+        assert backlog == OutboxBacklog(unsent=1, oldest_unsent=fine.occurred_at, dead=1)
+        assert (dead.id, dead.type, dead.attempts, dead.dead_at) == (
+            poison.event_id,
+            "UserRegistered",
+            3,
+            T0,
+        )
+
+    async def test_an_event_put_back_too_often_dies(self, storage: Storage) -> None:
+        event = _registered(1)
+        await _committed(storage, event)
+
+        async with storage.write_uow() as uow:
+            first = await uow.outbox.returned(event.event_id, at=T0, max_attempts=2)
+            second = await uow.outbox.returned(event.event_id, at=T0, max_attempts=2)
+            unsent = await uow.outbox.unsent([event.event_id])
+            await uow.commit()
+
+        assert (first, second, unsent) == (False, True, [])
+
+    async def test_a_revived_event_is_delivered_again_with_its_attempts_forgotten(
+        self, storage: Storage
+    ) -> None:
+        event = _registered(1)
+        await _committed(storage, event)
+        async with storage.write_uow() as uow:
+            await uow.outbox.failed([event.event_id], at=T0, max_attempts=1)
+            await uow.commit()
+
+        async with storage.write_uow() as uow:
+            revived = await uow.outbox.revive([event.event_id, "not-dead"])
+            await uow.commit()
+        async with storage.write_uow() as uow:
+            again = await uow.outbox.unsent([event.event_id])
+            died = await uow.outbox.failed([event.event_id], at=T0, max_attempts=2)
+
+        assert (revived, again, died) == (1, [event], [])

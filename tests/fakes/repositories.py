@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+from app.application.ports.messaging import DeadEvent, OutboxBacklog
 from app.application.ports.readers import (
     PostsFilter,
     PostsPosition,
@@ -309,7 +310,7 @@ class FakeOutbox(FakeRepository):
         return self._decoded(
             (event_id, entry)
             for event_id, entry in tables.outbox.items()
-            if event_id in wanted and entry.sent_at is None
+            if event_id in wanted and entry.waiting
         )
 
     async def due(self, *, before: datetime, limit: int) -> list[DomainEvent]:
@@ -317,7 +318,7 @@ class FakeOutbox(FakeRepository):
         due = [
             (event_id, entry)
             for event_id, entry in tables.outbox.items()
-            if entry.sent_at is None and entry.occurred_at < before
+            if entry.waiting and entry.occurred_at < before
         ]
         return self._decoded(due, limit=limit)
 
@@ -344,13 +345,58 @@ class FakeOutbox(FakeRepository):
             if entry is not None and entry.sent_at is None:
                 entry.sent_at = at
 
-    async def mark_unsent(self, event_id: str) -> None:
+    async def failed(
+        self, event_ids: Sequence[str], *, at: datetime, max_attempts: int
+    ) -> list[str]:
+        tables = await self._begin()
+        died = []
+        for event_id in event_ids:
+            entry = tables.outbox.get(event_id)
+            if entry is None or not entry.waiting:
+                continue
+            entry.attempts += 1
+            if entry.attempts >= max_attempts:
+                entry.dead_at = at
+                died.append(event_id)
+        return died
+
+    async def returned(self, event_id: str, *, at: datetime, max_attempts: int) -> bool:
         tables = await self._begin()
         entry = tables.outbox.get(event_id)
-        if entry is not None:
-            entry.sent_at = None
+        if entry is None or entry.dead_at is not None:
+            return False
+        entry.sent_at = None
+        return bool(await self.failed([event_id], at=at, max_attempts=max_attempts))
 
-    async def backlog(self) -> tuple[int, datetime | None]:
+    async def backlog(self) -> OutboxBacklog:
         tables = await self._begin()
-        unsent = [entry.occurred_at for entry in tables.outbox.values() if entry.sent_at is None]
-        return len(unsent), min(unsent, default=None)
+        waiting = [entry.occurred_at for entry in tables.outbox.values() if entry.waiting]
+        dead = sum(entry.dead_at is not None for entry in tables.outbox.values())
+        return OutboxBacklog(
+            unsent=len(waiting), oldest_unsent=min(waiting, default=None), dead=dead
+        )
+
+    async def dead(self, *, limit: int) -> list[DeadEvent]:
+        tables = await self._begin()
+        dead = [
+            DeadEvent(
+                id=event_id,
+                type=entry.kind,
+                occurred_at=entry.occurred_at,
+                attempts=entry.attempts,
+                dead_at=entry.dead_at,
+            )
+            for event_id, entry in tables.outbox.items()
+            if entry.dead_at is not None
+        ]
+        return sorted(dead, key=lambda event: (event.dead_at, event.id))[:limit]
+
+    async def revive(self, event_ids: Sequence[str]) -> int:
+        tables = await self._begin()
+        revived = 0
+        for event_id in event_ids:
+            entry = tables.outbox.get(event_id)
+            if entry is not None and entry.dead_at is not None:
+                entry.dead_at, entry.attempts, entry.sent_at = None, 0, None
+                revived += 1
+        return revived

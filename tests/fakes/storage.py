@@ -38,6 +38,12 @@ class OutboxEntry:
     payload: str
     occurred_at: datetime
     sent_at: datetime | None = None
+    attempts: int = 0
+    dead_at: datetime | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.sent_at is None and self.dead_at is None
 
 
 @dataclass

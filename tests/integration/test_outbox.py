@@ -54,7 +54,9 @@ class TestOutbox:
         self, fresh_database: ScratchDatabase
     ) -> None:
         recorder, clock = Recorder(), Clock()
-        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(
+            _units(fresh_database), recorder, sweep_after_seconds=5, clock=clock, max_attempts=20
+        )
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         effects = CommitEffects(None, None, relay)
         author = a_user()
@@ -91,7 +93,9 @@ class TestOutbox:
         self, fresh_database: ScratchDatabase
     ) -> None:
         recorder, clock = Recorder(), Clock()
-        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(
+            _units(fresh_database), recorder, sweep_after_seconds=5, clock=clock, max_attempts=20
+        )
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         # Committed, but the process "died" before the relay was kicked: no effects.
         async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
@@ -137,7 +141,9 @@ class TestFailures:
                 await uow.users.add(user)
                 await uow.commit()
         publisher = Refusing(poison.id)
-        relay = OutboxRelay(_units(fresh_database), publisher, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(
+            _units(fresh_database), publisher, sweep_after_seconds=5, clock=clock, max_attempts=20
+        )
 
         sent = await relay.sweep()
 
@@ -148,7 +154,9 @@ class TestFailures:
 
     async def test_an_event_put_back_is_swept_again(self, fresh_database: ScratchDatabase) -> None:
         recorder, clock = Recorder(), Clock()
-        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(
+            _units(fresh_database), recorder, sweep_after_seconds=5, clock=clock, max_attempts=20
+        )
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
             await uow.users.add(a_user(at=T0))
@@ -156,7 +164,7 @@ class TestFailures:
         assert await relay.sweep() == 1
         ((event_id, _, _),) = await _rows(fresh_database)
 
-        await relay.mark_unsent(event_id)
+        await relay.put_back(event_id)
         again = await relay.sweep()
 
         assert again == 1
@@ -170,7 +178,9 @@ class TestFailures:
                 await asyncio.sleep(3600)
                 return []
 
-        relay = OutboxRelay(_units(fresh_database), Hanging(), sweep_after_seconds=5, clock=Clock())
+        relay = OutboxRelay(
+            _units(fresh_database), Hanging(), sweep_after_seconds=5, clock=Clock(), max_attempts=20
+        )
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         effects = CommitEffects(None, None, relay)
         async with SqlWriteUnitOfWork(sessions, effects=effects) as uow:
@@ -201,7 +211,9 @@ class TestBatching:
         self, fresh_database: ScratchDatabase
     ) -> None:
         publisher, clock = Gated(), Clock()
-        relay = OutboxRelay(_units(fresh_database), publisher, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(
+            _units(fresh_database), publisher, sweep_after_seconds=5, clock=clock, max_attempts=20
+        )
         sessions = async_sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
         effects = CommitEffects(None, None, relay)
         for n in range(4):
@@ -232,7 +244,9 @@ class TestBatching:
                     id="0000-unknown", type="Retired", payload="{}", occurred_at=T0
                 )
             )
-        relay = OutboxRelay(_units(fresh_database), recorder, sweep_after_seconds=5, clock=clock)
+        relay = OutboxRelay(
+            _units(fresh_database), recorder, sweep_after_seconds=5, clock=clock, max_attempts=20
+        )
 
         assert await relay.sweep() == 1
 

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from app.domain.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxBacklog:
+    unsent: int
+    oldest_unsent: datetime | None
+    dead: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadEvent:
+    id: str
+    type: str
+    occurred_at: datetime
+    attempts: int
+    dead_at: datetime
 
 
 class Outbox(Protocol):
@@ -21,21 +38,37 @@ class Outbox(Protocol):
         ...
 
     async def unsent(self, event_ids: Sequence[str]) -> list[DomainEvent]:
-        """Those of these events that are not marked sent yet."""
+        """Those of these events that are neither marked sent nor dead."""
         ...
 
     async def due(self, *, before: datetime, limit: int) -> list[DomainEvent]:
-        """Unsent events that occurred before `before`, oldest first."""
+        """Unsent events (not dead) that occurred before `before`, oldest first."""
         ...
 
     async def mark_sent(self, event_ids: Sequence[str], *, at: datetime) -> None: ...
 
-    async def mark_unsent(self, event_id: str) -> None:
-        """Put a published event back: its consumers gave up on it for now."""
+    async def failed(
+        self, event_ids: Sequence[str], *, at: datetime, max_attempts: int
+    ) -> list[str]:
+        """Count a failed delivery of each unsent event; those reaching `max_attempts`
+        die (`dead_at`). The ids of the events that died now."""
         ...
 
-    async def backlog(self) -> tuple[int, datetime | None]:
-        """How many events wait unsent, and when the oldest of them occurred."""
+    async def returned(self, event_id: str, *, at: datetime, max_attempts: int) -> bool:
+        """Put a published event back, unsent, counting a failed delivery (its consumers
+        gave up on it for now); True when that made it die."""
+        ...
+
+    async def backlog(self) -> OutboxBacklog:
+        """How many events wait unsent, when the oldest of them occurred, how many died."""
+        ...
+
+    async def dead(self, *, limit: int) -> list[DeadEvent]:
+        """Dead events, the ones that died first first."""
+        ...
+
+    async def revive(self, event_ids: Sequence[str]) -> int:
+        """Return dead events to the outbox with their attempts forgotten; how many."""
         ...
 
 

@@ -140,6 +140,10 @@ class OutboxRow(SQLModel, table=True):
     payload: str = Field(sa_column=Column(LongText, nullable=False))
     occurred_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    """Deliveries whose consumers failed; at OUTBOX_MAX_ATTEMPTS the event is dead."""
+    dead_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
+    """Set when the event stopped being delivered; an operator may return it."""
 
 
 class HandledEventRow(SQLModel, table=True):

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.application.ports.messaging import DeadEvent, OutboxBacklog
 from app.domain.events import DomainEvent
 from app.infra.db.engines import READS_ONLY_OPTION
 from app.infra.db.tables import handled_events, outbox
@@ -49,7 +50,7 @@ class SqlOutbox:
         await self._reading()
         return await self._events(
             select(outbox.c.id, outbox.c.type, outbox.c.payload)
-            .where(outbox.c.id.in_(list(event_ids)), outbox.c.sent_at.is_(None))
+            .where(outbox.c.id.in_(list(event_ids)), _waiting())
             .order_by(outbox.c.occurred_at, outbox.c.id)
         )
 
@@ -57,7 +58,7 @@ class SqlOutbox:
         await self._reading()
         return await self._events(
             select(outbox.c.id, outbox.c.type, outbox.c.payload)
-            .where(outbox.c.sent_at.is_(None), outbox.c.occurred_at < before)
+            .where(_waiting(), outbox.c.occurred_at < before)
             .order_by(outbox.c.occurred_at, outbox.c.id)
             .limit(limit)
         )
@@ -78,18 +79,82 @@ class SqlOutbox:
             .values(sent_at=at)
         )
 
-    async def mark_unsent(self, event_id: str) -> None:
+    async def failed(
+        self, event_ids: Sequence[str], *, at: datetime, max_attempts: int
+    ) -> list[str]:
+        if not event_ids:
+            return []
+        failing = outbox.c.id.in_(list(event_ids)) & _waiting()
         await self._session.execute(
-            update(outbox).where(outbox.c.id == event_id).values(sent_at=None)
+            update(outbox).where(failing).values(attempts=outbox.c.attempts + 1)
         )
+        return await self._bury(failing, at=at, max_attempts=max_attempts)
 
-    async def backlog(self) -> tuple[int, datetime | None]:
-        query = select(func.count(), func.min(outbox.c.occurred_at)).where(
-            outbox.c.sent_at.is_(None)
+    async def returned(self, event_id: str, *, at: datetime, max_attempts: int) -> bool:
+        this = (outbox.c.id == event_id) & outbox.c.dead_at.is_(None)
+        await self._session.execute(
+            update(outbox).where(this).values(sent_at=None, attempts=outbox.c.attempts + 1)
         )
+        return bool(await self._bury(this, at=at, max_attempts=max_attempts))
+
+    async def _bury(self, rows: Any, *, at: datetime, max_attempts: int) -> list[str]:
+        """Mark dead the rows that have used up their attempts; their ids."""
+        spent = rows & (outbox.c.attempts >= max_attempts)
+        dying = list((await self._session.execute(select(outbox.c.id).where(spent))).scalars())
+        if dying:
+            await self._session.execute(
+                update(outbox).where(outbox.c.id.in_(dying)).values(dead_at=at)
+            )
+        return dying
+
+    async def backlog(self) -> OutboxBacklog:
         await self._reading()
-        unsent, oldest = (await self._session.execute(query)).one()
-        return int(unsent), oldest
+        waiting = select(func.count(), func.min(outbox.c.occurred_at)).where(_waiting())
+        unsent, oldest = (await self._session.execute(waiting)).one()
+        dead = select(func.count()).where(outbox.c.dead_at.is_not(None))
+        dead_count = (await self._session.execute(dead)).scalar_one()
+        return OutboxBacklog(unsent=int(unsent), oldest_unsent=oldest, dead=int(dead_count))
+
+    async def dead(self, *, limit: int) -> list[DeadEvent]:
+        await self._reading()
+        query = (
+            select(
+                outbox.c.id,
+                outbox.c.type,
+                outbox.c.occurred_at,
+                outbox.c.attempts,
+                outbox.c.dead_at,
+            )
+            .where(outbox.c.dead_at.is_not(None))
+            .order_by(outbox.c.dead_at, outbox.c.id)
+            .limit(limit)
+        )
+        rows = (await self._session.execute(query)).all()
+        return [
+            DeadEvent(
+                id=row.id,
+                type=row.type,
+                occurred_at=row.occurred_at,
+                attempts=row.attempts,
+                dead_at=row.dead_at,
+            )
+            for row in rows
+        ]
+
+    async def revive(self, event_ids: Sequence[str]) -> int:
+        if not event_ids:
+            return 0
+        result = await self._session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(event_ids)), outbox.c.dead_at.is_not(None))
+            .values(dead_at=None, attempts=0, sent_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _waiting() -> Any:
+    """Rows still to be delivered: not sent, not dead."""
+    return outbox.c.sent_at.is_(None) & outbox.c.dead_at.is_(None)
 
 
 class SqlHandledEvents:

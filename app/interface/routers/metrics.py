@@ -27,7 +27,7 @@ async def _outbox(request: Request) -> list[Metric]:
     if relay is None:
         return []
     try:
-        unsent, oldest_age = await relay.backlog()
+        unsent, oldest_age, dead = await relay.backlog()
     except Exception:
         logger.warning("outbox backlog not read for this scrape", exc_info=True)
         return []
@@ -37,5 +37,10 @@ async def _outbox(request: Request) -> list[Metric]:
             "outbox_oldest_unsent_age_seconds",
             "How long the oldest unpublished event has waited",
             oldest_age,
+        ),
+        GaugeMetricFamily(
+            "outbox_dead_events",
+            "Events whose consumers kept failing, no longer delivered until returned",
+            dead,
         ),
     ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
 from app.application.consistency import act_as, current_actor, start_request
 from app.application.consumers.dispatcher import EventDispatcher
 from app.application.outbox_relay import OutboxBell, OutboxRelay
@@ -27,13 +29,16 @@ class Registration:
         return [self.event]
 
 
-def _relay(database: FakeDatabase, consumer: Any) -> OutboxRelay:
+def _relay(
+    database: FakeDatabase, consumer: Any, *, clock: FakeClock | None = None, attempts: int = 20
+) -> OutboxRelay:
     dispatcher = EventDispatcher({UserRegistered: [consumer]}, known=[UserRegistered])
     return OutboxRelay(
         lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS),
         InProcessPublisher(lambda: dispatcher),
         sweep_after_seconds=5,
-        clock=FakeClock(),
+        clock=clock or FakeClock(),
+        max_attempts=attempts,
     )
 
 
@@ -85,3 +90,37 @@ class TestContext:
             start_request()
 
         assert actors == [None]
+
+
+class TestPoisonEvents:
+    async def test_an_event_whose_consumer_always_fails_dies_and_is_swept_no_more(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        database, clock, calls = FakeDatabase(), FakeClock(), list[str]()
+
+        async def always_failing(events: Sequence[DomainEvent]) -> None:
+            calls.extend(event.event_id for event in events)
+            raise ConnectionError("the mail server refuses this address")
+
+        relay = _relay(database, always_failing, clock=clock, attempts=3)
+        event = await _commit_through_the_bell(database, OutboxBell(lambda: None))
+        clock.advance(10)
+        swept = [await relay.sweep() for _ in range(5)]
+
+        entry = database.tables.outbox[event.event_id]
+        assert swept == [0] * 5
+        assert calls == [event.event_id] * 3  # then it is dead, and left alone
+        assert (entry.attempts, entry.dead_at, entry.sent_at) == (3, clock.now, None)
+        assert await relay.backlog() == (0, 0.0, 1)
+        dead_lines = [r for r in caplog.records if "is dead" in r.getMessage()]
+        assert len(dead_lines) == 1
+
+    async def test_a_put_back_event_dies_after_its_attempts(self) -> None:
+        database = FakeDatabase()
+        relay = _relay(database, lambda events: None, attempts=2)
+        event = await _commit_through_the_bell(database, OutboxBell(lambda: None))
+
+        await relay.put_back(event.event_id)
+        await relay.put_back(event.event_id)
+
+        assert database.tables.outbox[event.event_id].dead_at is not None
