@@ -89,12 +89,11 @@ async def silent_server() -> AsyncIterator[SilentServer]:
         await server.wait_closed()
 
 
-async def longest_stall(awaitable: asyncio.Future[Any], tick_seconds: float = 0.01) -> float:
-    """The longest the event loop went without running a task while `awaitable` ran."""
-    loop = asyncio.get_running_loop()
-    longest, last = 0.0, loop.time()
+async def turns_while_pending(awaitable: asyncio.Future[Any]) -> int:
+    """How many times another task ran while `awaitable` was still pending: none when it
+    holds the event loop for its whole wait."""
+    turns = 0
     while not awaitable.done():
-        await asyncio.sleep(tick_seconds)
-        now = loop.time()
-        longest, last = max(longest, now - last - tick_seconds), now
-    return longest
+        await asyncio.sleep(0.01)
+        turns += not awaitable.done()
+    return turns
