@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,8 +16,20 @@ EMAIL_MAX = 254
 
 
 def email_key(email: str) -> str:
-    """The form under which emails are unique: case does not make a new address."""
-    return email.strip().lower()
+    """The form under which addresses are unique: one mailbox, one key.
+
+    Unicode-normalized (NFKC: the NFC and NFD forms of a character are one, and so are
+    full-width and plain ASCII letters), case-folded, and the domain in its IDNA form
+    (`bücher.example` and `xn--bcher-kva.example` are one domain).
+    """
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return unicodedata.normalize("NFKC", email.strip()).casefold()
+    local = unicodedata.normalize("NFKC", local).casefold()
+    domain = unicodedata.normalize("NFKC", domain).casefold().rstrip(".")
+    with contextlib.suppress(UnicodeError):  # a name IDNA cannot spell stays as normalized
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -35,6 +49,8 @@ class User(RecordsEvents):
             )
         if not 3 <= len(email) <= EMAIL_MAX or "@" not in email:
             raise InvalidInput("email is not a valid address", field="email")
+        if len(email_key(email)) > EMAIL_MAX:
+            raise InvalidInput("email is too long once its domain is spelt in IDNA", field="email")
         user = cls(
             id=new_id(),
             email=email,

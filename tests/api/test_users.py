@@ -35,6 +35,31 @@ class TestRegister:
         assert_problem(response, 409)
 
     @pytest.mark.parametrize(
+        ("registered", "again"),
+        [
+            ("ren\u00e9@example.com", "rene\u0301@example.com"),
+            ("ada@b\u00fccher.example", "ada@xn--bcher-kva.example"),
+            ("ada@example.com", "\uff41\uff44\uff41@example.com"),
+        ],
+        ids=["nfc-then-nfd", "idna", "full-width"],
+    )
+    async def test_another_form_of_one_mailbox_is_a_conflict_and_signs_in(
+        self, client: httpx.AsyncClient, registered: str, again: str
+    ) -> None:
+        await register(client, registered)
+
+        response = await client.post(
+            "/api/v1/users",
+            json={"email": again, "password": "long enough", "display_name": "A"},
+        )
+        signed_in = await client.post(
+            "/api/v1/auth/token", data={"username": again, "password": "correct horse"}
+        )
+
+        assert_problem(response, 409)
+        assert signed_in.status_code == 200, signed_in.text
+
+    @pytest.mark.parametrize(
         ("field", "value"),
         [
             ("email", "not-an-email"),

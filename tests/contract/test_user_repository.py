@@ -44,6 +44,29 @@ class TestUserRepository:
         assert found is not None
         assert found.id == accented.id
 
+    @pytest.mark.parametrize(
+        ("registered", "again"),
+        [
+            ("ren\u00e9@example.com", "rene\u0301@example.com"),
+            ("ada@b\u00fccher.example", "ada@xn--bcher-kva.example"),
+            ("ada@example.com", "\uff41\uff44\uff41@example.com"),
+        ],
+        ids=["nfc-then-nfd", "idna", "full-width"],
+    )
+    async def test_another_form_of_a_registered_mailbox_is_a_conflict_and_finds_it(
+        self, storage: Storage, registered: str, again: str
+    ) -> None:
+        user = a_user(registered)
+        await saved(storage.write_uow(), user)
+
+        with pytest.raises(Conflict):
+            async with storage.write_uow() as uow:
+                await uow.users.add(a_user(again))
+        async with storage.write_uow() as uow:
+            found = await uow.users.get_by_email(again)
+        assert found is not None
+        assert found.id == user.id
+
     async def test_unknown_users_are_none(self, storage: Storage) -> None:
         async with storage.write_uow() as uow:
             assert await uow.users.get("nobody") is None

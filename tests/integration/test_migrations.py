@@ -117,3 +117,47 @@ class TestMigrations:
 
         assert use is not None
         assert (use.user_id, use.first) == ("u1", True)
+
+
+class TestEmailIdentityMigration:
+    async def test_every_account_stays_reachable_when_forms_of_one_mailbox_collide(
+        self, empty_database: str
+    ) -> None:
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        from app.infra.db.engines import build_engine
+        from app.infra.db.units_of_work import SqlWriteUnitOfWork
+        from tests.databases import ENGINE_OPTIONS
+
+        nfc, nfd, other = "ren\u00e9@example.com", "rene\u0301@example.com", "Bob@Example.com"
+        _alembic(empty_database, "upgrade", "0006")
+        engine = build_engine(empty_database, read_only=False, **ENGINE_OPTIONS)
+        try:
+            async with engine.begin() as connection:
+                for user_id, email, at in [
+                    ("u1", nfd, "2026-01-01 00:00:00"),
+                    ("u2", nfc, "2026-01-02 00:00:00"),
+                    ("u3", other, "2026-01-03 00:00:00"),
+                ]:
+                    await connection.execute(
+                        text(
+                            "INSERT INTO users (id, email, email_key, display_name,"
+                            " password_hash, created_at) VALUES (:id, :email, :key, 'U', 'h', :at)"
+                        ),
+                        {"id": user_id, "email": email, "key": email.lower(), "at": at},
+                    )
+            _alembic(empty_database, "upgrade", "head")
+            sessions = async_sessionmaker(bind=engine, expire_on_commit=False)
+            async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
+                by_nfd = await uow.users.get_by_email(nfd)
+                by_nfc = await uow.users.get_by_email(nfc)
+                by_other = await uow.users.get_by_email("bob@example.com")
+                by_full_width = await uow.users.get_by_email("\uff42\uff4f\uff42@example.com")
+        finally:
+            await engine.dispose()
+
+        # The account whose key did not change keeps the mailbox; the other keeps its
+        # earlier key and is reached with the address as it registered it.
+        assert (by_nfd and by_nfd.id, by_nfc and by_nfc.id) == ("u1", "u2")
+        assert (by_other and by_other.id, by_full_width and by_full_width.id) == ("u3", "u3")

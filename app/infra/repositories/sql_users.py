@@ -37,6 +37,11 @@ _USER_COLUMNS = (
 _USER_BY_ID = select(*_USER_COLUMNS).where(users.c.id == bindparam("user_id"))
 
 
+def _earlier_key(email: str) -> str:
+    """The key of addresses before migration 0007 (case folded, nothing normalized)."""
+    return email.strip().lower()
+
+
 class SqlUserRepository:
     def __init__(self, session: AsyncSession, track: Callable[[RecordsEvents], None]) -> None:
         self._session = session
@@ -64,11 +69,21 @@ class SqlUserRepository:
         return None if row is None else _user(row)
 
     async def get_by_email(self, email: str) -> User | None:
+        """The account of this mailbox. An account that migration 0007 found sharing its
+        mailbox with an older one kept its earlier key (`_earlier_key`): it is the one
+        found when the address matches that key."""
+        key, earlier = email_key(email), _earlier_key(email)
         result = await self._session.execute(
-            select(*_USER_COLUMNS).where(users.c.email_key == email_key(email))
+            select(*_USER_COLUMNS, users.c.email_key).where(users.c.email_key.in_({key, earlier}))
         )
-        row = result.first()
-        return None if row is None else _user(row)
+        rows = result.all()
+        for row in rows:
+            if row.email_key == earlier != email_key(row.email):
+                return _user(row)
+        for row in rows:
+            if row.email_key == key:
+                return _user(row)
+        return None
 
 
 _VIEW_BY_ID = select(users.c.id, users.c.email, users.c.display_name, users.c.created_at).where(

@@ -54,3 +54,22 @@ class TestEmailKey:
 
     def test_user_email_key_ignores_case_of_the_stored_email(self) -> None:
         assert register(email="Ada@Example.COM").email_key == "ada@example.com"
+
+
+class TestOneMailboxOneKey:
+    @pytest.mark.parametrize(
+        ("one", "other"),
+        [
+            ("ren\u00e9@example.com", "rene\u0301@example.com"),  # NFC and NFD
+            ("ada@b\u00fccher.example", "ada@xn--bcher-kva.example"),  # IDNA
+            ("\uff41\uff44\uff41@example.com", "ada@example.com"),  # full-width letters
+            ("ada@EXAMPLE.com.", "ada@example.com"),  # a root-dotted domain
+            ("STRASSE@example.com", "stra\u00dfe@example.com"),  # case folding
+        ],
+        ids=["nfc-nfd", "idna", "full-width", "trailing-dot", "casefold"],
+    )
+    def test_forms_of_one_mailbox_share_a_key(self, one: str, other: str) -> None:
+        assert email_key(one) == email_key(other)
+
+    def test_an_accent_still_makes_another_mailbox(self) -> None:
+        assert email_key("ecole@example.com") != email_key("\u00e9cole@example.com")
