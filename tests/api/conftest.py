@@ -10,6 +10,7 @@ instead, on a fresh database.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
@@ -18,7 +19,7 @@ import pytest
 from dependency_injector import providers
 
 from containers import Container
-from tests.databases import ScratchDatabase, rolled_back
+from tests.databases import ScratchDatabase, redis_prefix, rolled_back
 from tests.served import Api as Api
 from tests.served import hermetic_container
 from tests.served import served as serving
@@ -29,6 +30,26 @@ BACKENDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)]
 def make_container(url: str, **settings: Any) -> Container:
     """A hermetic container on the database at `url`."""
     return hermetic_container(database_url=url, **settings)
+
+
+@asynccontextmanager
+async def two_processes(
+    url: str, redis_url: str, **settings: Any
+) -> AsyncIterator[tuple[Api, Api]]:
+    """Two apps on one database and one Redis (under a key prefix of their own), as two
+    processes of one deployment. The Redis deadline is generous: on a busy machine a
+    slow call would fail open and count nothing, which these tests are not about."""
+    shared = {
+        "redis_url": redis_url,
+        "cache_prefix": redis_prefix(),
+        "cache_timeout_ms": 10_000,
+        **settings,
+    }
+    async with (
+        serving(make_container(url, **shared)) as one,
+        serving(make_container(url, **shared)) as other,
+    ):
+        yield one, other
 
 
 @pytest.fixture(params=BACKENDS)

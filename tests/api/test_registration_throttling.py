@@ -7,8 +7,8 @@ import asyncio
 
 import httpx
 
-from tests.api.conftest import assert_problem, make_container
-from tests.databases import ScratchDatabase, redis_prefix
+from tests.api.conftest import assert_problem, make_container, two_processes
+from tests.databases import ScratchDatabase
 from tests.served import served as serving
 
 LIMIT = {"registration_limit_per_address": 3, "registration_limit_window_seconds": 600}
@@ -40,18 +40,7 @@ class TestRegistrationThrottling:
     async def test_racing_registrations_stay_within_the_limit_across_processes(
         self, fresh_database: ScratchDatabase, redis_url: str
     ) -> None:
-        # A Redis call past its deadline counts nothing (throttling fails open): the
-        # deadline is generous here, as this test is about the count, on a busy machine too.
-        shared = {
-            "redis_url": redis_url,
-            "cache_prefix": redis_prefix(),
-            "cache_timeout_ms": 10_000,
-            **LIMIT,
-        }
-        async with (
-            serving(make_container(fresh_database.url, **shared)) as one,
-            serving(make_container(fresh_database.url, **shared)) as other,
-        ):
+        async with two_processes(fresh_database.url, redis_url, **LIMIT) as (one, other):
             clients = [one.client, other.client] * 5
             responses = await asyncio.gather(
                 *(register(client, n) for n, client in enumerate(clients))

@@ -6,8 +6,8 @@ import asyncio
 
 import httpx
 
-from tests.api.conftest import assert_problem, make_container, register
-from tests.databases import ScratchDatabase, redis_prefix
+from tests.api.conftest import assert_problem, make_container, register, two_processes
+from tests.databases import ScratchDatabase
 from tests.served import served as serving
 
 
@@ -34,16 +34,7 @@ class TestSignInThrottling:
     async def test_the_count_is_shared_by_processes_through_redis(
         self, fresh_database: ScratchDatabase, redis_url: str
     ) -> None:
-        # Generous: a Redis call past its deadline counts nothing (throttling fails open).
-        shared = {
-            "redis_url": redis_url,
-            "cache_prefix": redis_prefix(),
-            "cache_timeout_ms": 10_000,
-        }
-        async with (
-            serving(make_container(fresh_database.url, **shared)) as one,
-            serving(make_container(fresh_database.url, **shared)) as other,
-        ):
+        async with two_processes(fresh_database.url, redis_url) as (one, other):
             await register(one.client)
             for client in (one.client, other.client) * 2 + (one.client,):
                 assert (await sign_in(client, "wrong")).status_code == 401

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.application import cache_tags
 from app.application.caching import cached
@@ -27,20 +27,16 @@ def decode_cursor(cursor: str) -> CommentsPosition:
     return CommentsPosition(created_at=created_at, id=comment_id)
 
 
+CommentsCursor = Annotated[keyset.Cursor, AfterValidator(keyset.issued_by(decode_cursor))]
+
+
 class CommentsQuery(BaseModel):
     """Position and size of a page of a post's comments."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=keyset.CURSOR_MAX)] | None = None
-
-    @field_validator("cursor")
-    @classmethod
-    def _cursor_is_ours(cls, cursor: str | None) -> str | None:
-        if cursor is not None:
-            decode_cursor(cursor)
-        return cursor
+    cursor: CommentsCursor | None = None
 
     @property
     def after(self) -> CommentsPosition | None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 from app.domain.identity import is_well_formed_id
 
@@ -63,3 +66,16 @@ def decode_cursor(
     if encode_cursor(when, item_id, *values) != cursor:
         raise ForeignCursor
     return tuple(values), when.astimezone(UTC), item_id
+
+
+Cursor = Annotated[str, StringConstraints(max_length=CURSOR_MAX)]
+
+
+def issued_by(decode: Callable[[str], object]) -> Callable[[str], str]:
+    """A validator of a query's cursor: it must be one that `decode` accepts."""
+
+    def issued_here(cursor: str) -> str:
+        decode(cursor)
+        return cursor
+
+    return issued_here

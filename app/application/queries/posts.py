@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
     model_validator,
 )
 
@@ -25,6 +25,22 @@ from app.domain.identity import ID_PATTERN, is_well_formed_id
 from app.domain.posts import TAG_PATTERN
 
 Order = Literal["asc", "desc"]
+
+
+ORDERS: tuple[Order, ...] = ("asc", "desc")
+
+
+def encode_cursor(position: PostsPosition, order: Order) -> str:
+    return keyset.encode_cursor(position.created_at, position.id, order)
+
+
+def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
+    """The order and position a cursor stands for; ValueError for anything not issued here."""
+    (order,), created_at, post_id = keyset.decode_cursor(cursor, leading=[ORDERS])
+    return ("asc" if order == "asc" else "desc"), PostsPosition(created_at=created_at, id=post_id)
+
+
+PostsCursor = Annotated[keyset.Cursor, AfterValidator(keyset.issued_by(decode_cursor))]
 
 
 class PostsQuery(BaseModel):
@@ -42,14 +58,7 @@ class PostsQuery(BaseModel):
     ) = None
     order: Order = "desc"
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=keyset.CURSOR_MAX)] | None = None
-
-    @field_validator("cursor")
-    @classmethod
-    def _cursor_is_ours(cls, cursor: str | None) -> str | None:
-        if cursor is not None:
-            decode_cursor(cursor)
-        return cursor
+    cursor: PostsCursor | None = None
 
     @model_validator(mode="after")
     def _cursor_matches_order(self) -> Self:
@@ -68,19 +77,6 @@ class PostsResult:
     total: int
     items: list[PostView]
     next_cursor: str | None
-
-
-ORDERS: tuple[Order, ...] = ("asc", "desc")
-
-
-def encode_cursor(position: PostsPosition, order: Order) -> str:
-    return keyset.encode_cursor(position.created_at, position.id, order)
-
-
-def decode_cursor(cursor: str) -> tuple[Order, PostsPosition]:
-    """The order and position a cursor stands for; ValueError for anything not issued here."""
-    (order,), created_at, post_id = keyset.decode_cursor(cursor, leading=[ORDERS])
-    return ("asc" if order == "asc" else "desc"), PostsPosition(created_at=created_at, id=post_id)
 
 
 COUNT_TTL_SECONDS = 5.0
