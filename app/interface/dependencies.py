@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import OAuth2PasswordBearer
 
 from app.application.authentication import Authenticator
@@ -75,16 +75,13 @@ def provided(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
 
 
 def _api_routes(api: FastAPI) -> list[APIRoute]:
-    found, routes = [], list(api.routes)
-    while routes:
-        route = routes.pop()
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif (router := getattr(route, "original_router", None)) is not None:
-            routes.extend(router.routes)  # an included router
-        else:
-            routes.extend(getattr(route, "routes", ()))  # a mounted app
-    return found
+    """Every API route, those of included routers too (the walk `route_methods` uses)."""
+    contexts = iter_route_contexts(api.routes)
+    return [
+        context.original_route
+        for context in contexts
+        if isinstance(context.original_route, APIRoute)
+    ]
 
 
 def requested_types(api: FastAPI) -> set[type]:
