@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install run serve-prod migrate test lint format lock clean bench
+.PHONY: install run serve-prod migrate test lint format lock clean bench mutation
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,11 @@ bench: install ## seed MariaDB once, run every scenario against its baseline, wr
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run
 
+mutation: install ## mutate the core (handlers, caching, its guard, commit effects, domain) against the fast suites; score per module, survivors
+	rm -rf mutants
+	$(BIN)/mutmut run
+	$(BIN)/python scripts/mutation_report.py
+
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -51,4 +56,4 @@ lock: ## re-pin every dependency after changing pyproject.toml
 	rm -rf .lock-venv build *.egg-info
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

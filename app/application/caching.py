@@ -26,7 +26,7 @@ import hashlib
 import json
 import random
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any, Concatenate, ParamSpec, TypeVar, get_type_hints
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, get_type_hints
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -177,45 +177,67 @@ def cached(
     def decorate(
         method: Callable[Concatenate[S, P], Awaitable[R]],
     ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
-        qualname = method.__qualname__
-        flights = _Flights()
+        cache = _CachedMethod(method, ttl=ttl, tags=tags, store=store)
 
-        @functools.cache
-        def adapter() -> TypeAdapter[Any]:
-            return TypeAdapter(get_type_hints(method)["return"])
-
-        @functools.wraps(method)
         async def cached_method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            results: ResultCache | None = getattr(self, store)
-            if results is None:
-                return await method(self, *args, **kwargs)
-            if reads_from_primary():
-                results.count("bypass")
-                return await method(self, *args, **kwargs)
-            key = results.keys.entry(qualname, arguments_digest(args, kwargs))
-            tag_keys = [results.keys.tag(tag) for tag in (tags(*args, **kwargs) if tags else ())]
-            entry, *raw_versions = await results.cache.get_many([key, *tag_keys])
-            versions = _versions(raw_versions)
-            header = _COMPACT_JSON.encode(versions).encode()
-            if entry is not None:
-                stored_header, _, payload = entry.partition(b"\n")
-                if stored_header == header:
-                    results.count("hit")
-                    value: R = adapter().validate_json(payload)
-                    return value
-            results.count("miss")
-
-            async def compute() -> R:
-                result = await method(self, *args, **kwargs)
-                payload = adapter().dump_json(result)
-                lifetime = ttl * random.uniform(1 - TTL_JITTER, 1 + TTL_JITTER)  # noqa: S311
-                await results.cache.set(key, header + b"\n" + payload, lifetime)
-                return result
-
-            shared: R = await flights.share(f"{key}\n{header.decode()}", compute)
-            return shared
+            return await cache.call(self, args, kwargs)
 
         cached_method.cache_store = store  # type: ignore[attr-defined]
-        return cached_method
+        return functools.update_wrapper(cached_method, method)
 
     return decorate
+
+
+class _CachedMethod(Generic[R]):
+    """One `@cached` method: where its entries live and how a call finds or makes one."""
+
+    def __init__(
+        self,
+        method: Callable[..., Awaitable[R]],
+        *,
+        ttl: float,
+        tags: Callable[..., Iterable[str]] | None,
+        store: str,
+    ) -> None:
+        self.method = method
+        self.ttl = ttl
+        self.tags = tags
+        self.store = store
+        self.qualname = method.__qualname__
+        self.flights = _Flights()
+        self._adapter: TypeAdapter[R] | None = None
+
+    def adapter(self) -> TypeAdapter[R]:
+        """Validates and dumps the return annotation's type (resolved on first use, when
+        every name the annotation mentions is defined)."""
+        if self._adapter is None:
+            self._adapter = TypeAdapter(get_type_hints(self.method)["return"])
+        return self._adapter
+
+    async def call(self, service: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
+        results: ResultCache | None = getattr(service, self.store)
+        if results is None:
+            return await self.method(service, *args, **kwargs)
+        if reads_from_primary():
+            results.count("bypass")
+            return await self.method(service, *args, **kwargs)
+        key = results.keys.entry(self.qualname, arguments_digest(args, kwargs))
+        tags = self.tags(*args, **kwargs) if self.tags else ()
+        entry, *raw_versions = await results.cache.get_many([key, *map(results.keys.tag, tags)])
+        header = _COMPACT_JSON.encode(_versions(raw_versions)).encode()
+        if entry is not None:
+            stored_header, _, payload = entry.partition(b"\n")
+            if stored_header == header:
+                results.count("hit")
+                return self.adapter().validate_json(payload)
+        results.count("miss")
+
+        async def compute() -> R:
+            result = await self.method(service, *args, **kwargs)
+            payload = self.adapter().dump_json(result)
+            lifetime = self.ttl * random.uniform(1 - TTL_JITTER, 1 + TTL_JITTER)  # noqa: S311
+            await results.cache.set(key, header + b"\n" + payload, lifetime)
+            return result
+
+        shared: R = await self.flights.share(f"{key}\n{header.decode()}", compute)
+        return shared

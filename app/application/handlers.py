@@ -67,6 +67,14 @@ def _joinable(scope: _Scope[U] | None) -> _Scope[U] | None:
     return None
 
 
+def _open_uow(scopes: ContextVar[_Scope[U] | None], decorator: str) -> U:
+    """The unit of work of the running task's open scope; outside one, an error."""
+    scope = _joinable(scopes.get())
+    if scope is None:
+        raise RuntimeError(f"storage is reachable only inside a {decorator} method")
+    return scope.uow
+
+
 class QueryService:
     """Base of query services: reads through the read unit of work.
 
@@ -91,10 +99,7 @@ class QueryService:
 
     @property
     def uow(self) -> ReadUnitOfWork:
-        scope = _joinable(_read_scope.get())
-        if scope is None:
-            raise RuntimeError("storage is reachable only inside a @query_handler method")
-        return scope.uow
+        return _open_uow(_read_scope, "@query_handler")
 
 
 class CommandService:
@@ -105,10 +110,7 @@ class CommandService:
 
     @property
     def uow(self) -> WriteUnitOfWork:
-        scope = _joinable(_write_scope.get())
-        if scope is None:
-            raise RuntimeError("storage is reachable only inside a @command_handler method")
-        return scope.uow
+        return _open_uow(_write_scope, "@command_handler")
 
 
 def query_handler(
@@ -116,24 +118,31 @@ def query_handler(
 ) -> Callable[Concatenate[Q, P], Coroutine[Any, Any, R]]:
     """Run the method inside a read unit of work (the caller's, if one is open)."""
 
-    @functools.wraps(method)
     async def handle(self: Q, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if _joinable(_read_scope.get()) is not None:
-            return await method(self, *args, **kwargs)
-        try:
-            return await _in_new_read_scope(method, self, *args, **kwargs)
-        except StaleConnection:
-            return await _in_new_read_scope(method, self, *args, **kwargs)
+        return await _handle_query(method, self, args, kwargs)
 
-    return handle
+    return functools.update_wrapper(handle, method)
+
+
+async def _handle_query(
+    method: Callable[..., Awaitable[R]],
+    service: QueryService,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> R:
+    if _joinable(_read_scope.get()) is not None:
+        return await method(service, *args, **kwargs)
+    try:
+        return await _in_new_read_scope(method, service, args, kwargs)
+    except StaleConnection:
+        return await _in_new_read_scope(method, service, args, kwargs)
 
 
 async def _in_new_read_scope(
-    method: Callable[Concatenate[Q, P], Awaitable[R]],
-    service: Q,
-    /,
-    *args: P.args,
-    **kwargs: P.kwargs,
+    method: Callable[..., Awaitable[R]],
+    service: QueryService,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> R:
     async with service._read_uow_factory() as uow:
         token = _read_scope.set(_Scope(uow, asyncio.current_task()))
@@ -152,34 +161,41 @@ def command_handler(
     leaves without commit, so the unit of work rolls everything back.
     """
 
-    @functools.wraps(method)
     async def handle(self: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        outer = _joinable(_write_scope.get())
-        if outer is not None:
-            try:
-                return await method(self, *args, **kwargs)
-            except BaseException:
-                outer.spoiled = True
-                raise
-        for attempt in range(1, COMMAND_ATTEMPTS + 1):
-            try:
-                return await _in_new_write_scope(method, self, *args, **kwargs)
-            except Contention:
-                if attempt == COMMAND_ATTEMPTS:
-                    raise
-                delay = RETRY_BASE_DELAY_SECONDS * 2**attempt
-                await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await _handle_command(method, self, args, kwargs)
 
-    return handle
+    return functools.update_wrapper(handle, method)
+
+
+async def _handle_command(
+    method: Callable[..., Awaitable[R]],
+    service: CommandService,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> R:
+    outer = _joinable(_write_scope.get())
+    if outer is not None:
+        try:
+            return await method(service, *args, **kwargs)
+        except BaseException:
+            outer.spoiled = True
+            raise
+    for attempt in range(1, COMMAND_ATTEMPTS + 1):
+        try:
+            return await _in_new_write_scope(method, service, args, kwargs)
+        except Contention:
+            if attempt == COMMAND_ATTEMPTS:
+                raise
+            delay = RETRY_BASE_DELAY_SECONDS * 2**attempt
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _in_new_write_scope(
-    method: Callable[Concatenate[C, P], Awaitable[R]],
-    service: C,
-    /,
-    *args: P.args,
-    **kwargs: P.kwargs,
+    method: Callable[..., Awaitable[R]],
+    service: CommandService,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> R:
     async with service._write_uow_factory() as uow:
         scope = _Scope(uow, asyncio.current_task())

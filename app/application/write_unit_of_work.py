@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import final
+from typing import Any
 
 from app.application import cache_tags
 from app.application.caching import TAG_COUNTER_TTL_SECONDS, ResultCache
@@ -22,6 +22,8 @@ from app.application.ports.messaging import Outbox, OutboxKick
 from app.domain.events import RecordsEvents
 
 logger = logging.getLogger(__name__)
+
+_SEALED = frozenset({"commit", "rollback"})
 
 
 class CommitEffects:
@@ -51,6 +53,18 @@ class CommitEffects:
 
 
 class WriteUnitOfWorkBase(ABC):
+    """Subclasses provide storage; `commit` and `rollback` are this class's alone (a
+    subclass that defines either is refused when it is defined)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        overridden = sorted(_SEALED & vars(cls).keys())
+        if overridden:
+            raise TypeError(
+                f"{cls.__qualname__} overrides {', '.join(overridden)}: a unit of work "
+                "implements _commit_transaction and _rollback_transaction instead"
+            )
+
     def __init__(self, *, effects: CommitEffects) -> None:
         self._effects = effects
         self._touched: set[str] = set()
@@ -80,7 +94,6 @@ class WriteUnitOfWorkBase(ABC):
         self._touched = set()
         self._seen = []
 
-    @final
     async def commit(self) -> None:
         seen, self._seen = self._seen, []
         events = [event for aggregate in seen for event in aggregate.pull_events()]
@@ -95,7 +108,6 @@ class WriteUnitOfWorkBase(ABC):
             # The commit stands; a cache that cannot be told fails open on reads too.
             logger.warning("post-commit cache work failed", exc_info=True)
 
-    @final
     async def rollback(self) -> None:
         self._forget()
         await self._rollback_transaction()

@@ -105,3 +105,11 @@ class TestCommit:
     def test_a_write_unit_of_work_cannot_be_built_without_effects(self) -> None:
         with pytest.raises(TypeError, match="effects"):
             FakeWriteUnitOfWork(FakeDatabase())  # type: ignore[call-arg]
+
+    @pytest.mark.parametrize("sealed", ["commit", "rollback"])
+    def test_a_unit_of_work_that_redefines_commit_or_rollback_is_refused(self, sealed: str) -> None:
+        async def own_version(self: FakeWriteUnitOfWork) -> None:
+            return None
+
+        with pytest.raises(TypeError, match=f"overrides {sealed}"):
+            type("ShortcutUnitOfWork", (FakeWriteUnitOfWork,), {sealed: own_version})
