@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import pytest
 
 from app.application.handlers import (
     COMMAND_ATTEMPTS,
+    RETRY_BASE_DELAY_SECONDS,
     CommandService,
     QueryService,
     SpoiledUnitOfWork,
@@ -101,6 +103,41 @@ class TestSpoiledScope:
         assert database.tables.posts == {}
         assert database.commits == 0
 
+    async def test_a_cancelled_nested_command_spoils_the_scope_too(self) -> None:
+        class Cancelling(Imports):
+            @command_handler
+            async def cancelled(self, post: Post) -> None:
+                await self.uow.posts.add(post)
+                raise asyncio.CancelledError
+
+            @command_handler
+            async def add_and_swallow_a_cancellation(self, kept: Post, cancelled: Post) -> None:
+                await self.add(kept)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.cancelled(cancelled)
+
+        database = FakeDatabase.with_users("ada")
+
+        with pytest.raises(SpoiledUnitOfWork, match="nested command failed"):
+            await Cancelling(database).add_and_swallow_a_cancellation(
+                a_post("kept"), a_post("cancelled")
+            )
+
+        assert database.tables.posts == {}
+        assert database.commits == 0
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The backoff sleeps of the command handler, recorded instead of slept."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr("app.application.handlers.asyncio.sleep", sleep)
+    return slept
+
 
 class TestContention:
     async def test_a_contended_command_runs_again_and_commits_once(self) -> None:
@@ -123,6 +160,36 @@ class TestContention:
 
         assert service.attempts == COMMAND_ATTEMPTS
         assert database.commits == 0
+
+    async def test_the_wait_before_each_new_attempt_doubles(
+        self, waits: list[float], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("app.application.handlers.random.uniform", lambda low, high: 1.0)
+        service = Imports(FakeDatabase.with_users("ada"), contended_attempts=COMMAND_ATTEMPTS)
+
+        with pytest.raises(Contention):
+            await service.add_under_contention(a_post("never"))
+
+        assert waits == pytest.approx([RETRY_BASE_DELAY_SECONDS * 2, RETRY_BASE_DELAY_SECONDS * 4])
+
+    @pytest.mark.parametrize(
+        ("jitter", "factor"),
+        [(lambda low, high: low, 0.5), (lambda low, high: high, 1.5)],
+        ids=["shortest", "longest"],
+    )
+    async def test_each_wait_is_jittered_between_half_and_one_and_a_half_times_its_delay(
+        self,
+        waits: list[float],
+        monkeypatch: pytest.MonkeyPatch,
+        jitter: Callable[[float, float], float],
+        factor: float,
+    ) -> None:
+        monkeypatch.setattr("app.application.handlers.random.uniform", jitter)
+        service = Imports(FakeDatabase.with_users("ada"), contended_attempts=1)
+
+        await service.add_under_contention(a_post("eventually"))
+
+        assert waits == pytest.approx([RETRY_BASE_DELAY_SECONDS * 2 * factor])
 
 
 class Flaky(QueryService):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.application.caching import ResultCache, cached
 from app.application.handlers import CommandService, QueryService, command_handler, query_handler
 from app.application.ports.units_of_work import ReadUnitOfWork, WriteUnitOfWork
 from app.domain.posts import Post
@@ -148,6 +149,30 @@ class TestCommandHandler:
         assert posts.opened == 2
         assert database.commits == 1
 
+    async def test_the_methods_arguments_reach_it_and_its_result_comes_back(
+        self, database: FakeDatabase
+    ) -> None:
+        class Titles(CommandService):
+            @command_handler
+            async def retitle(self, post_id: str, title: str, *, reason: str) -> str:
+                return f"{post_id}: {title} ({reason})"
+
+        service = Titles(lambda: FakeWriteUnitOfWork(database, effects=NO_EFFECTS))
+
+        assert await service.retitle("p1", "New", reason="typo") == "p1: New (typo)"
+        assert database.commits == 1
+
+    def test_the_handler_keeps_the_methods_name_and_docstring(self) -> None:
+        class Titles(CommandService):
+            @command_handler
+            async def retitle(self, title: str) -> str:
+                """Give the post a new title."""
+                return title
+
+        assert Titles.retitle.__name__ == "retitle"
+        assert Titles.retitle.__qualname__.endswith("Titles.retitle")
+        assert Titles.retitle.__doc__ == "Give the post a new title."
+
     async def test_sequential_handlers_each_open_and_commit_their_own_scope(
         self, posts: Posts, database: FakeDatabase
     ) -> None:
@@ -195,3 +220,72 @@ class TestQueryHandler:
 
         with pytest.raises(RuntimeError, match="not open"):
             _ = scope.posts
+
+    async def test_the_methods_arguments_reach_it_and_its_result_comes_back(
+        self, database: FakeDatabase
+    ) -> None:
+        class Search(QueryService):
+            @query_handler
+            async def find(self, text: str, limit: int, *, newest_first: bool) -> str:
+                return f"{text} x{limit} newest first: {newest_first}"
+
+        service = Search(lambda: FakeReadUnitOfWork(database))
+
+        assert await service.find("cats", 3, newest_first=True) == "cats x3 newest first: True"
+
+    async def test_a_nested_query_receives_its_arguments_too(self, database: FakeDatabase) -> None:
+        class Search(QueryService):
+            @query_handler
+            async def find(self, text: str, *, limit: int) -> str:
+                return f"{text} x{limit}"
+
+            @query_handler
+            async def find_twice(self, text: str) -> list[str]:
+                return [await self.find(text, limit=1), await self.find(text, limit=2)]
+
+        service = Search(lambda: FakeReadUnitOfWork(database))
+
+        assert await service.find_twice("cats") == ["cats x1", "cats x2"]
+        assert database.read_scopes_opened == 1
+
+    def test_the_handler_keeps_the_methods_name_and_docstring(self) -> None:
+        class Search(QueryService):
+            @query_handler
+            async def find(self, text: str) -> str:
+                """Posts whose title contains the text."""
+                return text
+
+        assert Search.find.__name__ == "find"
+        assert Search.find.__qualname__.endswith("Search.find")
+        assert Search.find.__doc__ == "Posts whose title contains the text."
+
+
+class TestQueryService:
+    def test_a_class_caching_in_stores_it_does_not_declare_is_told_of_each(self) -> None:
+        with pytest.raises(
+            TypeError,
+            match=r"Misspelt\.count caches in 'cuont_cache'; .*Misspelt\.total caches in "
+            r"'totla_cache', an attribute the class does not declare$",
+        ):
+
+            class Misspelt(QueryService):
+                @query_handler
+                @cached(ttl=5, store="cuont_cache")
+                async def count(self) -> int:
+                    return 0
+
+                @query_handler
+                @cached(ttl=5, store="totla_cache")
+                async def total(self) -> int:
+                    return 0
+
+    def test_a_class_caching_in_a_store_it_declares_is_accepted(self) -> None:
+        class Counts(QueryService):
+            count_cache: ResultCache | None
+
+            @query_handler
+            @cached(ttl=5, store="count_cache")
+            async def count(self) -> int:
+                return 0
+
+        assert Counts.count.__name__ == "count"
