@@ -31,6 +31,8 @@ class TestCreateComment:
             a_comment(body)
 
         assert refused.value.field == "body"
+        assert "body" in refused.value.detail
+        assert str(BODY_MAX) in refused.value.detail
 
     def test_a_body_of_the_longest_length_is_accepted(self) -> None:
         assert len(a_comment("é" * BODY_MAX).body) == BODY_MAX
@@ -42,8 +44,9 @@ class TestDeleteComment:
         a_comment().ensure_can_be_deleted_by(user_id, post_author_id="post-author")
 
     def test_anyone_else_is_forbidden(self) -> None:
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refused:
             a_comment().ensure_can_be_deleted_by("bob", post_author_id="post-author")
+        assert "author" in refused.value.detail
 
     def test_deleting_records_who_wrote_it_on_which_post(self) -> None:
         comment = a_comment()

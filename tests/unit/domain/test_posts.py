@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from app.domain.errors import Forbidden, InvalidInput, PreconditionFailed
-from app.domain.posts import BODY_MAX, TITLE_MAX, Post
+from app.domain.events import PostDeleted, PostUpdated
+from app.domain.posts import BODY_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, Post
 from tests.fakes.clock import T0
 
 
@@ -32,6 +33,8 @@ class TestCreatePost:
         with pytest.raises(InvalidInput) as caught:
             a_post(title="t" * length)
         assert caught.value.field == "title"
+        assert "title" in caught.value.detail
+        assert str(TITLE_MAX) in caught.value.detail
 
     @pytest.mark.parametrize("length", [1, BODY_MAX])
     def test_body_at_the_length_limits_is_accepted(self, length: int) -> None:
@@ -42,6 +45,8 @@ class TestCreatePost:
         with pytest.raises(InvalidInput) as caught:
             a_post(body="b" * length)
         assert caught.value.field == "body"
+        assert "body" in caught.value.detail
+        assert str(BODY_MAX) in caught.value.detail
 
     def test_duplicate_tags_are_dropped_keeping_first_occurrence_order(self) -> None:
         post = a_post(tags=["b", "a", "b", "c", "a"])
@@ -57,6 +62,7 @@ class TestCreatePost:
         with pytest.raises(InvalidInput) as caught:
             a_post(tags=[f"t{i}" for i in range(11)])
         assert caught.value.field == "tags"
+        assert str(TAGS_MAX) in caught.value.detail
 
     @pytest.mark.parametrize("tag", ["a", "web-dev-2", "0", "-", "x" * 30])
     def test_tag_of_lowercase_digits_and_dashes_is_accepted(self, tag: str) -> None:
@@ -69,6 +75,8 @@ class TestCreatePost:
         with pytest.raises(InvalidInput) as caught:
             a_post(tags=["ok", tag])
         assert caught.value.field == "tags"
+        assert repr(tag) in caught.value.detail
+        assert str(TAG_MAX) in caught.value.detail
 
     def test_each_post_gets_its_own_id(self) -> None:
         assert a_post().id != a_post().id
@@ -134,6 +142,31 @@ class TestEditPost:
             post.edit(now=T0 + timedelta(minutes=1), title="After", body="")
         assert (post.title, post.body, post.version, post.updated_at) == ("Before", "Body", 1, T0)
 
+    def test_an_edit_records_the_new_version_and_the_tags_before_and_after(self) -> None:
+        post = a_post(tags=["old", "kept"])
+        post.pull_events()
+        later = T0 + timedelta(minutes=1)
+
+        post.edit(now=later, tags=["kept", "new"])
+
+        (event,) = post.pull_events()
+        assert isinstance(event, PostUpdated)
+        assert (event.post_id, event.author_id, event.version) == (post.id, "ada", 2)
+        assert (event.tags, event.previous_tags) == (("kept", "new"), ("old", "kept"))
+        assert event.occurred_at == later
+
+
+class TestDeletePost:
+    def test_deleting_records_the_post_its_author_and_its_tags(self) -> None:
+        post = a_post(tags=["python", "web"])
+        post.pull_events()
+
+        post.delete(now=T0)
+
+        (event,) = post.pull_events()
+        assert isinstance(event, PostDeleted)
+        assert (event.post_id, event.author_id, event.tags) == (post.id, "ada", ("python", "web"))
+
 
 class TestEnsureCanBeChangedBy:
     def test_author_without_expectation_may_change_any_version(self) -> None:
@@ -148,8 +181,9 @@ class TestEnsureCanBeChangedBy:
         post.ensure_can_be_changed_by("ada", {1, 7})
 
     def test_non_author_is_forbidden(self) -> None:
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refused:
             a_post().ensure_can_be_changed_by("bob", None)
+        assert "author" in refused.value.detail
 
     def test_non_author_is_forbidden_even_with_the_current_version(self) -> None:
         with pytest.raises(Forbidden):
@@ -159,8 +193,9 @@ class TestEnsureCanBeChangedBy:
         post = a_post()
         post.edit(now=T0, title="Second")
 
-        with pytest.raises(PreconditionFailed):
+        with pytest.raises(PreconditionFailed) as refused:
             post.ensure_can_be_changed_by("ada", {1})
+        assert "changed" in refused.value.detail
 
     def test_empty_accepted_versions_fail_the_precondition(self) -> None:
         with pytest.raises(PreconditionFailed):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.domain.users import DISPLAY_NAME_MAX, User, email_key
+from app.domain.events import UserRegistered
+from app.domain.users import DISPLAY_NAME_MAX, EMAIL_MAX, User, email_key
 from tests.fakes.clock import T0
 
 
@@ -29,6 +30,8 @@ class TestRegisterUser:
         with pytest.raises(InvalidInput) as caught:
             register(display_name=display_name)
         assert caught.value.field == "display_name"
+        assert "display_name" in caught.value.detail
+        assert str(DISPLAY_NAME_MAX) in caught.value.detail
 
     def test_display_name_at_the_maximum_length_is_accepted(self) -> None:
         name = "n" * DISPLAY_NAME_MAX
@@ -40,6 +43,34 @@ class TestRegisterUser:
         with pytest.raises(InvalidInput) as caught:
             register(email=email)
         assert caught.value.field == "email"
+        assert "email" in caught.value.detail
+
+    @pytest.mark.parametrize(
+        "email", ["a@b", "x" * (EMAIL_MAX - len("@b.cd")) + "@b.cd"], ids=["shortest", "longest"]
+    )
+    def test_email_at_the_length_limits_is_accepted(self, email: str) -> None:
+        assert register(email=email).email == email
+
+    def test_email_too_long_once_its_domain_is_spelt_in_idna_is_refused(self) -> None:
+        domain = "b\u00fccher.example"
+        email = "a" * (EMAIL_MAX - len("@" + domain)) + "@" + domain
+
+        with pytest.raises(InvalidInput) as caught:
+            register(email=email)
+        assert caught.value.field == "email"
+        assert "email" in caught.value.detail
+
+    def test_registering_records_who_registered_under_which_address(self) -> None:
+        user = register(email="Ada@Example.COM", display_name="Ada L.")
+
+        (event,) = user.pull_events()
+        assert isinstance(event, UserRegistered)
+        assert (event.user_id, event.email, event.display_name) == (
+            user.id,
+            "Ada@Example.COM",
+            "Ada L.",
+        )
+        assert event.occurred_at == T0
 
 
 class TestEmailKey:
@@ -54,6 +85,19 @@ class TestEmailKey:
 
     def test_user_email_key_ignores_case_of_the_stored_email(self) -> None:
         assert register(email="Ada@Example.COM").email_key == "ada@example.com"
+
+    def test_a_sign_in_name_without_an_at_sign_is_normalized_all_the_same(self) -> None:
+        assert email_key(" \uff21\uff24\uff21 ") == email_key("ada") == "ada"
+
+    def test_the_domain_is_what_follows_the_last_at_sign(self) -> None:
+        key = email_key('"Ada@home"@B\u00fccher.example')
+
+        assert key == '"ada@home"@xn--bcher-kva.example'
+
+    def test_a_domain_idna_cannot_spell_keeps_its_normalized_form(self) -> None:
+        label = "X" * 64  # longer than IDNA allows for one label
+
+        assert email_key(f"Ada@{label}.example") == f"ada@{label.lower()}.example"
 
 
 class TestOneMailboxOneKey:
