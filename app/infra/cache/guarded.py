@@ -44,7 +44,10 @@ class GuardedCache:
         self._probing = False
         self._last_logged = float("-inf")
         self._unlogged = 0
-        self._pending: dict[str, float] = {}
+        # key -> (largest ttl, when it was recorded); the record number tells a replay
+        # whether the key failed again while the replay was in flight.
+        self._pending: dict[str, tuple[float, int]] = {}
+        self._records = 0
 
     @property
     def is_open(self) -> bool:
@@ -93,16 +96,17 @@ class GuardedCache:
 
     async def _flush_pending(self) -> bool:
         pending = dict(self._pending)
-        ttl = max(pending.values())
+        ttl = max(ttl for ttl, _ in pending.values())
 
         async def send() -> bool:
             await self._inner.increment_many(list(pending), ttl)
             return True
 
         if await self._call("increment", send, False):
-            for key in pending:
-                self._pending.pop(key, None)
-            return True
+            for key, record in pending.items():
+                if self._pending.get(key) == record:
+                    del self._pending[key]
+            return not self._pending  # a key that failed again meanwhile stays pending
         return False
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
@@ -114,5 +118,7 @@ class GuardedCache:
             return True
 
         if not await self._call("increment", send, False):
+            self._records += 1
             for key in keys:
-                self._pending[key] = ttl_seconds
+                earlier, _ = self._pending.get(key, (0.0, 0))
+                self._pending[key] = (max(earlier, ttl_seconds), self._records)

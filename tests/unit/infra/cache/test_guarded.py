@@ -456,3 +456,40 @@ class TestReplayedInvalidation:
             answers = await asyncio.gather(*reads)
 
         assert answers == [[b"value"], [b"value"]]
+
+    async def test_a_key_that_fails_again_during_its_replay_stays_pending(
+        self, unbreakable: GuardedCache, inner: Flaky
+    ) -> None:
+        await unbreakable.set("entry", b"value", 100)
+        inner.increments_down = True
+        await unbreakable.increment_many(["tag"], 100)
+        inner.increments_down = False
+        held = inner.hold = asyncio.Event()
+
+        async with asyncio.timeout(5):
+            replaying = asyncio.create_task(unbreakable.get_many(["entry"]))
+            await inner.until_waiting(1)
+            inner.hold = None
+            inner.increments_down = True
+            await unbreakable.increment_many(["tag"], 100)  # a newer write's, failing
+            inner.increments_down = False
+            held.set()
+            during = await replaying
+
+        after = [await unbreakable.get_many(["entry"]) for _ in range(2)]
+
+        assert during == [None]
+        assert inner.increments == [(["tag"], 100), (["tag"], 100)]
+        assert after == [[b"value"], [b"value"]]
+
+    async def test_a_key_recorded_twice_is_replayed_with_its_largest_ttl(
+        self, unbreakable: GuardedCache, inner: Flaky
+    ) -> None:
+        inner.increments_down = True
+        await unbreakable.increment_many(["tag"], 90)
+        await unbreakable.increment_many(["tag"], 30)
+        inner.increments_down = False
+
+        await unbreakable.get_many(["entry"])
+
+        assert inner.increments == [(["tag"], 90)]
