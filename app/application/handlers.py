@@ -12,8 +12,9 @@ through `self.uow`; outside, it cannot.
 
 When the database refuses a transaction because of concurrent work (deadlock, lock
 timeout), the outermost command handler runs the command again, a few times. When a
-read finds its pooled connection dead (the database restarted), the outermost query
-handler runs the query once more, on a fresh connection.
+read or a write finds its pooled connection dead (the database restarted), the
+outermost handler runs it once more, on a fresh connection; a command only when its
+COMMIT was not sent yet, since a COMMIT that was sent may have been applied.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ RETRY_BASE_DELAY_SECONDS = 0.01
 
 class SpoiledUnitOfWork(RuntimeError):
     """A nested command failed and its caller went on: the scope must not commit."""
+
+
+class _LostBeforeCommit(Exception):
+    """The connection died before COMMIT was sent: nothing was applied, so it can run again."""
+
+    def __init__(self, error: StaleConnection) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass(slots=True)
@@ -158,7 +167,9 @@ def command_handler(
     """Run the method inside a write unit of work and commit once it returns.
 
     Nested command handlers join the outermost one, which alone commits. Any exception
-    leaves without commit, so the unit of work rolls everything back.
+    leaves without commit, so the unit of work rolls everything back. The outermost one
+    runs again on contention (with backoff) and once on a connection found dead before
+    COMMIT was sent; a connection lost during COMMIT is reported, never repeated.
     """
 
     async def handle(self: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -180,15 +191,20 @@ async def _handle_command(
         except BaseException:
             outer.spoiled = True
             raise
-    for attempt in range(1, COMMAND_ATTEMPTS + 1):
+    attempt, reconnected = 1, False
+    while True:
         try:
             return await _in_new_write_scope(method, service, args, kwargs)
+        except _LostBeforeCommit as lost:
+            if reconnected:
+                raise lost.error from lost.error.__cause__
+            reconnected = True  # once, and it does not count as an attempt
         except Contention:
             if attempt == COMMAND_ATTEMPTS:
                 raise
             delay = RETRY_BASE_DELAY_SECONDS * 2**attempt
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311
-    raise AssertionError("unreachable")  # pragma: no cover
+            attempt += 1
 
 
 async def _in_new_write_scope(
@@ -197,14 +213,21 @@ async def _in_new_write_scope(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> R:
-    async with service._write_uow_factory() as uow:
-        scope = _Scope(uow, asyncio.current_task())
-        token = _write_scope.set(scope)
-        try:
-            result = await method(service, *args, **kwargs)
-            if scope.spoiled:
-                raise SpoiledUnitOfWork("a nested command failed, so nothing is committed")
-            await uow.commit()
-            return result
-        finally:
-            _write_scope.reset(token)
+    committing = False
+    try:
+        async with service._write_uow_factory() as uow:
+            scope = _Scope(uow, asyncio.current_task())
+            token = _write_scope.set(scope)
+            try:
+                result = await method(service, *args, **kwargs)
+                if scope.spoiled:
+                    raise SpoiledUnitOfWork("a nested command failed, so nothing is committed")
+                committing = True
+                await uow.commit()
+                return result
+            finally:
+                _write_scope.reset(token)
+    except StaleConnection as error:
+        if committing:
+            raise  # the COMMIT may have reached the server: running it again could repeat it
+        raise _LostBeforeCommit(error) from None

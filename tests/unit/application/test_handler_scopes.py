@@ -227,3 +227,81 @@ class TestStaleConnection:
         with pytest.raises(StaleConnection):
             await service.count()
         assert len(service.scopes) == 2
+
+
+class LosesCommit(FakeWriteUnitOfWork):
+    """A write unit of work whose connection dies while its COMMIT is on the way."""
+
+    async def _commit_transaction(self) -> None:
+        raise StaleConnection("the connection was lost during COMMIT")
+
+
+class Writes(CommandService):
+    """Commands that find a dead pooled connection the first `stale` times, before
+    COMMIT, and meet contention the `contended` times after that."""
+
+    def __init__(
+        self,
+        database: FakeDatabase,
+        *,
+        stale: int = 0,
+        contended: int = 0,
+        commit_lost: bool = False,
+    ) -> None:
+        unit = LosesCommit if commit_lost else FakeWriteUnitOfWork
+        super().__init__(lambda: unit(database, effects=NO_EFFECTS))
+        self.stale = stale
+        self.contended = contended
+        self.runs = 0
+
+    @command_handler
+    async def add(self, post: Post) -> str:
+        self.runs += 1
+        await self.uow.posts.add(post)
+        if self.stale:
+            self.stale -= 1
+            raise StaleConnection("the connection was lost")
+        if self.contended:
+            self.contended -= 1
+            raise Contention("deadlock")
+        return post.id
+
+
+class TestStaleWriteConnection:
+    async def test_a_command_on_a_dead_connection_runs_once_more_and_commits_once(self) -> None:
+        database = FakeDatabase.with_users("ada")
+        post = a_post("again")
+
+        assert await Writes(database, stale=1).add(post) == post.id
+        assert set(database.tables.posts) == {post.id}
+        assert database.commits == 1
+
+    async def test_a_second_dead_connection_is_reported(self) -> None:
+        database = FakeDatabase.with_users("ada")
+        service = Writes(database, stale=2)
+
+        with pytest.raises(StaleConnection, match="the connection was lost"):
+            await service.add(a_post("lost"))
+        assert service.runs == 2
+        assert database.tables.posts == {}
+
+    async def test_a_connection_lost_during_commit_is_reported_without_running_again(
+        self,
+    ) -> None:
+        database = FakeDatabase.with_users("ada")
+        service = Writes(database, commit_lost=True)
+
+        with pytest.raises(StaleConnection, match="during COMMIT"):
+            await service.add(a_post("maybe"))
+        assert service.runs == 1
+
+    async def test_the_reconnection_leaves_every_contention_attempt(
+        self, waits: list[float]
+    ) -> None:
+        database = FakeDatabase.with_users("ada")
+        service = Writes(database, stale=1, contended=COMMAND_ATTEMPTS - 1)
+
+        post = a_post("eventually")
+        assert await service.add(post) == post.id
+        assert service.runs == COMMAND_ATTEMPTS + 1
+        assert len(waits) == COMMAND_ATTEMPTS - 1
