@@ -20,6 +20,9 @@ from app.infra.messaging.event_codec import decode, encode
 logger = logging.getLogger(__name__)
 
 
+_INSERT = insert(outbox)  # built once, like every statement on the write path
+
+
 class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -42,7 +45,7 @@ class SqlOutbox:
                     "occurred_at": event.occurred_at,
                 }
             )
-        await self._session.execute(insert(outbox), rows)
+        await self._session.execute(_INSERT, rows)
 
     async def unsent(self, event_ids: Sequence[str]) -> list[DomainEvent]:
         if not event_ids:

@@ -37,6 +37,9 @@ _COLUMNS = (
 # Built once: a statement object reused keeps its compiled form and cache key.
 _BY_ID = select(*_COLUMNS).where(posts.c.id == bindparam("post_id"))
 _BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+# Built once: a statement made per call costs its construction and cache key every time.
+_INSERT = insert(posts)
+_INSERT_TAGS = insert(post_tags)
 
 
 def _as_utc(value: datetime | str | None) -> datetime | None:
@@ -82,17 +85,18 @@ class SqlPostRepository:
         self._track(post)
         try:
             await self._session.execute(
-                insert(posts).values(
-                    id=post.id,
-                    title=post.title,
-                    title_lower=post.title.lower(),
-                    body=post.body,
-                    tags=",".join(post.tags),
-                    author_id=post.author_id,
-                    created_at=post.created_at,
-                    updated_at=post.updated_at,
-                    version=post.version,
-                )
+                _INSERT,
+                {
+                    "id": post.id,
+                    "title": post.title,
+                    "title_lower": post.title.lower(),
+                    "body": post.body,
+                    "tags": ",".join(post.tags),
+                    "author_id": post.author_id,
+                    "created_at": post.created_at,
+                    "updated_at": post.updated_at,
+                    "version": post.version,
+                },
             )
         except IntegrityError as error:
             # The foreign key checks the author atomically with the insert.
@@ -142,7 +146,7 @@ class SqlPostRepository:
     async def _insert_tags(self, post: Post) -> None:
         if post.tags:
             await self._session.execute(
-                insert(post_tags),
+                _INSERT_TAGS,
                 [
                     {"post_id": post.id, "tag": tag, "created_at": post.created_at}
                     for tag in post.tags
