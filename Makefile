@@ -26,8 +26,9 @@ serve-prod: install ## WEB_CONCURRENCY processes (default 2) on one port; migrat
 migrate: install ## bring the configured database to the latest schema
 	$(BIN)/alembic upgrade head
 
-test: install ## the whole suite; MariaDB tests skip locally when no server answers
+test: install ## the whole suite, then its MariaDB tests on the asyncmy driver; they skip locally when no server answers
 	$(BIN)/pytest
+	TEST_MARIADB_DRIVER=asyncmy $(BIN)/pytest -m mariadb -q
 
 lint: install ## ruff, mypy (strict on app/) and the layer contracts
 	$(BIN)/ruff check .

@@ -24,10 +24,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app.infra.db.engines import build_engine
 from app.infra.db.tables import metadata
 
-MARIADB_URL = os.environ.get(
-    "TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/test?charset=utf8mb4"
-)
+
+def _mariadb_url() -> str:
+    url = make_url(
+        os.environ.get(
+            "TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+        )
+    )
+    driver = os.environ.get("TEST_MARIADB_DRIVER", "").strip()
+    if driver:
+        url = url.set(drivername=f"mysql+{driver}")
+    return url.render_as_string(hide_password=False)
+
+
+MARIADB_URL = _mariadb_url()
+"""TEST_MARIADB_URL, on the driver TEST_MARIADB_DRIVER names when set (aiomysql, asyncmy)."""
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+MARIADB_DRIVER = make_url(MARIADB_URL).drivername
+"""`mysql+aiomysql` or `mysql+asyncmy`: `make test` runs the MariaDB tests on each."""
+UNREACHABLE_MARIADB_URL = f"{MARIADB_DRIVER}://nobody@127.0.0.1:9/none"
+"""A MariaDB URL on the suite's driver, for a port where nothing listens."""
 
 ENGINE_OPTIONS: dict[str, Any] = {
     "pool_size": 5,

@@ -23,7 +23,7 @@ import pymysql  # type: ignore[import-untyped]
 import pytest
 import redis
 
-from tests.databases import IN_CI
+from tests.databases import IN_CI, MARIADB_DRIVER
 from tests.e2e.servers import free_port
 
 MARIADB = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
@@ -138,7 +138,7 @@ class MariaDB:
             connection.close()
 
     def url(self, database: str = "app") -> str:
-        return f"mysql+aiomysql://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"
+        return f"{MARIADB_DRIVER}://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"
 
     def log(self) -> str:
         error_log = self.directory / "error.log"

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # Secret: a full URL may carry the password.
     database_url: SecretStr
     database_read_url: SecretStr
+    database_driver: Literal["aiomysql", "asyncmy"]
     database_username: str
     database_password: SecretStr
     database_name: str
@@ -159,7 +160,7 @@ class Settings(BaseSettings):
         password = quote(self.database_password.get_secret_value(), safe="")
         credentials = f"{user}:{password}" if password else user
         name = quote(self.database_name, safe="")
-        return f"mysql+aiomysql://{credentials}@{value}/{name}?charset=utf8mb4"
+        return f"mysql+{self.database_driver}://{credentials}@{value}/{name}?charset=utf8mb4"
 
 
 class _EmbeddedSettings(Settings):

@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.infra.db.engines import build_engine
 from tests.api.conftest import Api, assert_problem, make_container
 from tests.contract.probe_servers import broker_url_or_skip, closed_port, silent_server
-from tests.databases import ScratchDatabase
+from tests.databases import UNREACHABLE_MARIADB_URL, ScratchDatabase
 from tests.served import served as serving
 
 
 def _unreachable() -> AsyncEngine:
     """An engine for a port where nothing listens."""
     return build_engine(
-        "mysql+aiomysql://nobody@127.0.0.1:9/none",
+        UNREACHABLE_MARIADB_URL,
         read_only=True,
         pool_size=1,
         max_overflow=0,

@@ -84,6 +84,7 @@ class TestServer:
         env = environment(
             {
                 "DATABASE_URL": f"{url.host}:{url.port or 3306}",
+                "DATABASE_DRIVER": url.get_driver_name(),  # the suite's: aiomysql or asyncmy
                 "DATABASE_USERNAME": url.username or "root",
                 "DATABASE_PASSWORD": url.password or "",
                 "DATABASE_NAME": url.database or "",

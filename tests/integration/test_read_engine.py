@@ -16,7 +16,7 @@ from app.infra.db.engines import build_engine
 from app.infra.db.tables import users
 from app.infra.db.units_of_work import SqlReadUnitOfWork
 from tests.contract.builders import T0
-from tests.databases import ENGINE_OPTIONS, ScratchDatabase
+from tests.databases import ENGINE_OPTIONS, UNREACHABLE_MARIADB_URL, ScratchDatabase
 
 
 @pytest.fixture
@@ -59,9 +59,7 @@ class TestReadEngine:
         assert read_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
     async def test_an_unreachable_database_is_reported_as_unavailable(self) -> None:
-        engine = build_engine(
-            "mysql+aiomysql://nobody@127.0.0.1:9/none", read_only=True, **ENGINE_OPTIONS
-        )
+        engine = build_engine(UNREACHABLE_MARIADB_URL, read_only=True, **ENGINE_OPTIONS)
         try:
             with pytest.raises(Unavailable):
                 async with SqlReadUnitOfWork(engine.connect) as uow:

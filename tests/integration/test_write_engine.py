@@ -19,6 +19,7 @@ from app.infra.db.units_of_work import SqlWriteUnitOfWork
 from tests.contract.builders import T0
 from tests.databases import (
     ENGINE_OPTIONS,
+    MARIADB_DRIVER,
     ScratchDatabase,
     create_mariadb_database,
     drop_database,
@@ -81,6 +82,9 @@ class TestWriteConnections:
         engine = build_engine(database.url, read_only=False, **options)
         yield engine
         await engine.dispose()
+
+    async def test_the_engine_runs_on_the_driver_the_suite_names(self, engine: AsyncEngine) -> None:
+        assert f"mysql+{engine.dialect.driver}" == MARIADB_DRIVER
 
     async def test_a_committed_write_returns_its_connection_without_a_rollback(
         self, engine: AsyncEngine

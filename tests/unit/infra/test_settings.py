@@ -85,6 +85,21 @@ class TestDatabaseUrls:
 
         assert load_settings().write_url == ("mysql+aiomysql://app@db.internal/app?charset=utf8mb4")
 
+    def test_bare_host_takes_the_driver_setting(self, clean_env: Env) -> None:
+        clean_env.setenv("DATABASE_URL", "db.internal")
+        clean_env.setenv("DATABASE_DRIVER", "asyncmy")
+
+        settings = load_settings()
+
+        assert settings.write_url == "mysql+asyncmy://root@db.internal/app?charset=utf8mb4"
+        assert settings.read_url == settings.write_url
+
+    def test_an_unknown_driver_is_refused_at_start_up(self, clean_env: Env) -> None:
+        clean_env.setenv("DATABASE_DRIVER", "mysqlclient")
+
+        with pytest.raises(ValidationError, match="database_driver"):
+            load_settings()
+
     def test_full_url_passes_through_unchanged(self, clean_env: Env) -> None:
         url = "mysql+aiomysql://u:p@primary:3306/blog?charset=utf8mb4"
         clean_env.setenv("DATABASE_URL", url)
