@@ -56,16 +56,21 @@ def bench_db() -> str:
     return name
 
 
-def db_url(database: str = "") -> str:
-    """The aiomysql URL of a database on the bench server (the server itself when empty)."""
-    return f"mysql+aiomysql://{MYSQL_USER}@{MYSQL_HOST}:{MYSQL_PORT}/{database}?charset=utf8mb4"
+DRIVERS = ("aiomysql", "asyncmy")
+"""The MySQL drivers the service supports; aiomysql is its default."""
+
+
+def db_url(database: str = "", driver: str = "aiomysql") -> str:
+    """The URL of a database on the bench server (the server itself when empty)."""
+    host = f"{MYSQL_USER}@{MYSQL_HOST}:{MYSQL_PORT}"
+    return f"mysql+{driver}://{host}/{database}?charset=utf8mb4"
 
 
 def redis_url() -> str:
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
 
 
-def service_env(database: str, *, cache: str) -> dict[str, str]:
+def service_env(database: str, *, cache: str, driver: str = "aiomysql") -> dict[str, str]:
     """The environment of the service as production runs it, over a copy of os.environ.
 
     Every variable the service's settings read is removed first and no `.env` file is
@@ -80,6 +85,7 @@ def service_env(database: str, *, cache: str) -> dict[str, str]:
         ENV_FILE="",
         APP_PROFILE="production",
         DATABASE_URL=MYSQL_HOST if MYSQL_PORT == 3306 else f"{MYSQL_HOST}:{MYSQL_PORT}",
+        DATABASE_DRIVER=driver,
         DATABASE_NAME=database,
         DATABASE_USERNAME=MYSQL_USER,
         JWT_SECRET=JWT_SECRET,

@@ -74,6 +74,9 @@ MEMORY_CHUNK_SECONDS = 5
 SERVICE_TARGET = "app.main:app"
 SERVICE_OFF = "service_cache_off"
 SERVICE_ON = "service_cache_on"
+SERVICE_OFF_ASYNCMY = "service_cache_off_asyncmy"
+SERVICE_ON_ASYNCMY = "service_cache_on_asyncmy"
+HASHER_SECONDS = 5
 POSTS = "/api/v1/posts"
 
 
@@ -106,7 +109,7 @@ class Config:
             database=bench_db(),
             posts=env_int("BENCH_POSTS", 200_000),
             rounds=max(1, env_int("BENCH_ROUNDS", 3)),
-            seconds=max(1, env_int("BENCH_SECONDS", 8)),
+            seconds=max(1, env_int("BENCH_SECONDS", 6)),
             warmup=max(0, env_int("BENCH_WARMUP", 1)),
             memory_requests=max(2, env_int("BENCH_MEMORY_REQUESTS", 100_000)),
             only=tuple(
@@ -558,8 +561,10 @@ def scenarios(data: Dataset) -> list[Scenario]:
             "GET one post, cache off, vs ORM / Core / constant baselines",
             (
                 Variant("service", SERVICE_OFF, (get_post,)),
+                Variant("service_asyncmy", SERVICE_OFF_ASYNCMY, (get_post,)),
                 Variant("orm", "orm", (get_post,)),
                 Variant("core", "core", (get_post,)),
+                Variant("raw", "raw", (get_post,)),
                 Variant("constant", "constant", (get_post,)),
             ),
         ),
@@ -569,6 +574,8 @@ def scenarios(data: Dataset) -> list[Scenario]:
             (
                 Variant("depth_0", SERVICE_OFF, (depth_0,)),
                 Variant("depth_90", SERVICE_OFF, (depth_90,)),
+                Variant("depth_0_asyncmy", SERVICE_OFF_ASYNCMY, (depth_0,)),
+                Variant("depth_90_asyncmy", SERVICE_OFF_ASYNCMY, (depth_90,)),
             ),
         ),
         Scenario(
@@ -576,6 +583,7 @@ def scenarios(data: Dataset) -> list[Scenario]:
             f"GET posts?tag={data.tag} (page + total), cache off vs on",
             (
                 Variant("cache_off", SERVICE_OFF, (by_tag,)),
+                Variant("cache_off_asyncmy", SERVICE_OFF_ASYNCMY, (by_tag,)),
                 Variant("cache_on", SERVICE_ON, (by_tag,)),
             ),
         ),
@@ -584,15 +592,17 @@ def scenarios(data: Dataset) -> list[Scenario]:
             "90 % GET one post / 10 % POST a post, cache off and on",
             (
                 Variant("cache_off", SERVICE_OFF, (get_post, create)),
+                Variant("cache_off_asyncmy", SERVICE_OFF_ASYNCMY, (get_post, create)),
                 Variant("cache_on", SERVICE_ON, (get_post, create)),
             ),
         ),
         Scenario(
             "get_post_cached",
-            "GET one post on a cache hit vs a bare Redis GET",
+            "GET one post on a cache hit vs a bare Redis GET, parsed or as stored bytes",
             (
                 Variant("service", SERVICE_ON, (get_post,)),
                 Variant("redis_get", "redis_get", (get_post,)),
+                Variant("bytes", "bytes", (get_post,)),
             ),
         ),
         Scenario(
@@ -600,6 +610,7 @@ def scenarios(data: Dataset) -> list[Scenario]:
             "POST a post with tags and a bearer token (cache on) vs one bare INSERT",
             (
                 Variant("service", SERVICE_ON, (create,)),
+                Variant("service_asyncmy", SERVICE_ON_ASYNCMY, (create,)),
                 Variant("insert", "insert", (create,)),
             ),
         ),
@@ -738,6 +749,7 @@ class Bench:
             for key in ("login", "get_idle", "get_during_login", "login_during_get")
         }
         self.results[name] = table
+        self.extra["hasher"] = self.measure_hasher()
         table["login"].probe_status = [sign_in.send(server)]
         table["get_idle"].probe_status = [get_post.send(server)]
         seconds = self.config.seconds
@@ -765,6 +777,24 @@ class Bench:
                 table["login_during_get"].runs.append(logins)
                 _print_run(name, "get_during_login", number, self.config.rounds, run)
                 _print_run(name, "login_during_get", number, self.config.rounds, logins)
+
+    def measure_hasher(self) -> dict[str, Any]:
+        """The hasher's own verifications per second, on the server's core and one thread."""
+        command = [_tool("taskset"), "-c", SERVER_CORE, sys.executable, "-m", "bench.hasher"]
+        completed = subprocess.run(  # noqa: S603  (fixed command)
+            [*command, str(HASHER_SECONDS)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=HASHER_SECONDS + 60,
+            check=False,
+        )
+        if completed.returncode != 0:
+            self.error(f"hasher: {completed.stderr.strip()[-500:]}")
+            return {}
+        figures: dict[str, Any] = json.loads(completed.stdout)
+        print(f"  hasher alone: {figures['per_second']:.1f} verifications/s", flush=True)
+        return figures
 
     def run_memory(self) -> None:
         """A fresh service process under the 90/10 mix (cache on) for memory_requests
@@ -867,6 +897,7 @@ DB_PATH = (
 
 def ratios(
     results: dict[str, dict[str, VariantResult]],
+    extra: dict[str, Any] | None = None,
 ) -> tuple[dict[str, float | None], tuple[float, str] | None]:
     def figure(name: str, key: str, metric: str) -> float | None:
         value = _median_of(results, name, key).get(metric)
@@ -879,9 +910,16 @@ def ratios(
         "get_db_vs_core": _ratio(
             figure("get_post_db", "service", "rps"), figure("get_post_db", "core", "rps")
         ),
+        "get_db_vs_raw": _ratio(
+            figure("get_post_db", "service", "rps"), figure("get_post_db", "raw", "rps")
+        ),
         "get_cached_vs_redis": _ratio(
             figure("get_post_cached", "service", "rps"),
             figure("get_post_cached", "redis_get", "rps"),
+        ),
+        "get_cached_vs_bytes": _ratio(
+            figure("get_post_cached", "service", "rps"),
+            figure("get_post_cached", "bytes", "rps"),
         ),
         "deep_page_p50_ratio": _ratio(
             figure("list_pages", "depth_90", "p50_ms"), figure("list_pages", "depth_0", "p50_ms")
@@ -892,14 +930,49 @@ def ratios(
         "login_get_p99_ratio": _ratio(
             figure("login", "get_during_login", "p99_ms"), figure("login", "get_idle", "p99_ms")
         ),
+        "login_vs_hasher": _ratio(
+            figure("login", "login", "rps"), (extra or {}).get("hasher", {}).get("per_second")
+        ),
     }
-    p99s = [
+    p99s = [  # the worst p99 where every request reaches the database
         (value, f"{name}.{key}")
         for name, key in DB_PATH
         if (value := figure(name, key, "p99_ms")) is not None
     ]
     worst = max(p99s) if p99s else None
     return computed, worst
+
+
+DRIVER_PAIRS = (
+    ("get_post_db", "service", "service_asyncmy"),
+    ("list_pages", "depth_0", "depth_0_asyncmy"),
+    ("list_pages", "depth_90", "depth_90_asyncmy"),
+    ("tag_total", "cache_off", "cache_off_asyncmy"),
+    ("mix", "cache_off", "cache_off_asyncmy"),
+    ("create_post", "service", "service_asyncmy"),
+)
+"""The same service run on aiomysql (the default) and on asyncmy, scenario by scenario."""
+
+
+def driver_ratios(results: dict[str, dict[str, VariantResult]]) -> dict[str, float | None]:
+    """req/s on asyncmy / req/s on aiomysql, per scenario where both ran."""
+    return {
+        f"{name}.{default}": _ratio(
+            _median_of(results, name, asyncmy).get("rps"),
+            _median_of(results, name, default).get("rps"),
+        )
+        for name, default, asyncmy in DRIVER_PAIRS
+    }
+
+
+def tail_ratios(results: dict[str, dict[str, VariantResult]]) -> dict[str, float | None]:
+    """p99 / p50 of every run variant (medians), service and baselines alike."""
+    return {
+        f"{name}.{key}": _ratio(median.get("p99_ms"), median.get("p50_ms"))
+        for name, variants in results.items()
+        for key, result in variants.items()
+        if (median := result.median())
+    }
 
 
 def _run_text(*command: str) -> str:
@@ -964,6 +1037,12 @@ def print_table(results: dict[str, dict[str, VariantResult]], summary: dict[str,
     for key, value in summary["ratios"].items():
         print(f"  {key:<24} {'n/a' if value is None else value}")
     print(f"  {'p99_db_ms':<24} {summary['p99_db_ms']}  ({summary['p99_db_worst']})")
+    print("\nasyncmy / aiomysql (req/s):")
+    for key, value in summary["asyncmy_vs_aiomysql"].items():
+        print(f"  {key:<24} {'n/a' if value is None else value}")
+    print("\np99 / p50:")
+    for key, value in summary["p99_over_p50"].items():
+        print(f"  {key:<32} {value}")
     selects = summary["extra"].get("tag_total_selects_per_request")
     if selects is not None:
         print(f"  {'tag selects/request':<24} {selects}")
@@ -995,6 +1074,8 @@ def _specs(config: Config, data: Dataset) -> dict[str, ServerSpec]:
         "core": "(c) Core engine.connect() select by primary key",
         "redis_get": "(d) Redis GET of the post's JSON, parsed",
         "insert": "(e) one INSERT per request in its own transaction",
+        "raw": "(f) aiomysql pool select by primary key, no SQLAlchemy",
+        "bytes": "(g) bare Starlette route returning the cached bytes from Redis",
     }
     specs = {
         SERVICE_OFF: ServerSpec(
@@ -1008,6 +1089,19 @@ def _specs(config: Config, data: Dataset) -> dict[str, ServerSpec]:
             SERVICE_TARGET,
             service_env(config.database, cache="redis"),
             f"app.main:app, CACHE_BACKEND=redis, CACHE_PREFIX={REDIS_PREFIX}",
+        ),
+        SERVICE_OFF_ASYNCMY: ServerSpec(
+            SERVICE_OFF_ASYNCMY,
+            SERVICE_TARGET,
+            service_env(config.database, cache="none", driver="asyncmy"),
+            "app.main:app, CACHE_BACKEND=none, DATABASE_DRIVER=asyncmy",
+        ),
+        SERVICE_ON_ASYNCMY: ServerSpec(
+            SERVICE_ON_ASYNCMY,
+            SERVICE_TARGET,
+            service_env(config.database, cache="redis", driver="asyncmy"),
+            f"app.main:app, CACHE_BACKEND=redis, CACHE_PREFIX={REDIS_PREFIX},"
+            " DATABASE_DRIVER=asyncmy",
         ),
     }
     for name, what in baselines.items():
@@ -1072,7 +1166,7 @@ def main() -> int:
                 servers.stop_all()
             stop_all_children()
     assert bench is not None
-    computed, worst = ratios(bench.results)
+    computed, worst = ratios(bench.results, bench.extra)
     summary: dict[str, Any] = {
         "started_at": started_at,
         "duration_seconds": round(time.monotonic() - began, 1),
@@ -1088,6 +1182,8 @@ def main() -> int:
         "dataset": asdict(data),
         "machine": machine(),
         "ratios": computed,
+        "asyncmy_vs_aiomysql": driver_ratios(bench.results),
+        "p99_over_p50": tail_ratios(bench.results),
         "p99_db_ms": None if worst is None else worst[0],
         "p99_db_worst": None if worst is None else worst[1],
         "extra": bench.extra,

@@ -32,7 +32,7 @@ def key(post_id: str) -> str:
     return f"{PREFIX}:baseline:post:{post_id}"
 
 
-async def _seed_key(post_id: str) -> None:
+async def seed_key(post_id: str) -> None:
     engine = make_engine()
     try:
         async with engine.connect() as connection:
@@ -49,7 +49,7 @@ async def _seed_key(post_id: str) -> None:
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     post_id = setting("BENCH_POST_ID")
     if post_id:
-        await _seed_key(post_id)
+        await seed_key(post_id)
     try:
         yield
     finally:
