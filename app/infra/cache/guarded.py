@@ -1,6 +1,8 @@
 """A cache that never fails its caller: slow or failing calls count as misses.
 
-Each call has a deadline. After `failures_to_open` failures in a row the breaker opens
+Each call has a deadline: the guard's own, or, with `timeout_seconds=None`, the inner
+cache's (a Redis client with socket timeouts bounds every connect, send and read, so a
+second timer per call would only cost). After `failures_to_open` failures in a row the breaker opens
 and the cache is skipped for `cooldown_seconds`; then one call probes, and a success
 closes it again. Failures are logged once per cooldown period, not per request.
 
@@ -29,7 +31,7 @@ class GuardedCache:
         self,
         inner: Cache,
         *,
-        timeout_seconds: float,
+        timeout_seconds: float | None,
         failures_to_open: int,
         cooldown_seconds: float,
         clock: Callable[[], float] = time.monotonic,
@@ -59,8 +61,11 @@ class GuardedCache:
                 return fallback
             self._probing = True
         try:
-            async with asyncio.timeout(self._timeout):  # no task per call, unlike wait_for
+            if self._timeout is None:
                 result = await operation()
+            else:
+                async with asyncio.timeout(self._timeout):  # no task per call, unlike wait_for
+                    result = await operation()
         except Exception as error:
             count_cache_error(name)
             self._failed(error)

@@ -39,7 +39,7 @@ def build_cache(settings: Settings, client: Redis | None) -> Cache | None:
     if client is not None:
         return GuardedCache(
             RedisCache(client),
-            timeout_seconds=settings.cache_timeout_ms / 1000,
+            timeout_seconds=None,  # the client's socket timeouts are the deadline (above)
             failures_to_open=settings.cache_breaker_failures,
             cooldown_seconds=settings.cache_breaker_cooldown_seconds,
         )

@@ -212,6 +212,32 @@ class TestDeadline:
 
         assert guarded.is_open
 
+    async def test_without_a_deadline_of_its_own_it_waits_for_the_inner_cache(
+        self, inner: Flaky, clock: Clock
+    ) -> None:
+        guarded = GuardedCache(
+            inner, timeout_seconds=None, failures_to_open=3, cooldown_seconds=10, clock=clock
+        )
+        await inner.store.set("a", b"1", 10)
+        inner.hold = asyncio.Event()
+
+        async with asyncio.timeout(5):
+            read = asyncio.create_task(guarded.get_many(["a"]))
+            await inner.until_waiting(1)
+            await asyncio.sleep(0.02)  # longer than the deadlines above
+            inner.hold.set()
+            assert await read == [b"1"]
+
+    async def test_without_a_deadline_of_its_own_the_inner_failure_is_a_miss(
+        self, inner: Flaky, clock: Clock
+    ) -> None:
+        guarded = GuardedCache(
+            inner, timeout_seconds=None, failures_to_open=3, cooldown_seconds=10, clock=clock
+        )
+        inner.down = True
+
+        assert await guarded.get_many(["a"]) == [None]
+
 
 class TestBreaker:
     async def test_one_failure_short_of_the_threshold_keeps_it_closed(
