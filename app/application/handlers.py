@@ -54,7 +54,7 @@ class _LostBeforeCommit(Exception):
     """The connection died before COMMIT was sent: nothing was applied, so it can run again."""
 
     def __init__(self, error: StaleConnection) -> None:
-        super().__init__(str(error))
+        super().__init__()
         self.error = error
 
 

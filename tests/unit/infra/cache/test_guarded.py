@@ -512,10 +512,10 @@ class TestReplayedInvalidation:
         self, unbreakable: GuardedCache, inner: Flaky
     ) -> None:
         inner.increments_down = True
-        await unbreakable.increment_many(["tag"], 90)
-        await unbreakable.increment_many(["tag"], 30)
+        await unbreakable.increment_many(["tag"], 0.5)
+        await unbreakable.increment_many(["tag"], 0.25)
         inner.increments_down = False
 
         await unbreakable.get_many(["entry"])
 
-        assert inner.increments == [(["tag"], 90)]
+        assert inner.increments == [(["tag"], 0.5)]
