@@ -1,9 +1,10 @@
 """Read-your-writes: who is acting, and whether this task must read the primary.
 
 After a signed-in user's command commits, a marker with a short expiry is written to
-the cache backend. While it lives, that user's reads skip the cache and go to the
-primary, so neither a lagging replica nor a cache entry filled from one can hide their
-own write. Both facts travel in context variables set by the interface per request.
+the cache backend: a counter, so the commit's tag counters and it take one call. While
+it lives, that user's reads skip the cache and go to the primary, so neither a lagging
+replica nor a cache entry filled from one can hide their own write. Both facts travel
+in context variables set by the interface per request.
 """
 
 from __future__ import annotations
@@ -41,13 +42,24 @@ class ReadYourWrites:
         self._prefix = prefix
         self._window = window_seconds
 
+    @property
+    def cache(self) -> Cache | None:
+        return self._cache
+
     def _marker(self, user_id: str) -> str:
         return f"{self._prefix}:ryw:{user_id}"
+
+    def marker(self, user_id: str) -> dict[str, float]:
+        """The counter to bump, with its lifetime, that sends the user's reads to the
+        primary for the window; none without a cache or a window."""
+        if self._cache is None or self._window <= 0:
+            return {}
+        return {self._marker(user_id): self._window}
 
     async def wrote(self, user_id: str) -> None:
         """Send the user's reads to the primary for the window."""
         if self._cache is not None and self._window > 0:
-            await self._cache.set(self._marker(user_id), b"1", self._window)
+            await self._cache.increment_many(self.marker(user_id))
 
     async def begin_read(self, user_id: str | None) -> None:
         """Decide, for the current request, where its reads go."""

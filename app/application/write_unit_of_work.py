@@ -28,7 +28,8 @@ _SEALED = frozenset({"commit", "rollback"})
 
 class CommitEffects:
     """What follows a successful commit: kick the outbox relay for the events it wrote,
-    bump the stale tags' counters, and mark the writer for read-your-writes."""
+    bump the stale tags' counters, and mark the writer for read-your-writes; the last
+    two in one call when they share a cache (as the container wires them)."""
 
     def __init__(
         self,
@@ -43,13 +44,23 @@ class CommitEffects:
     async def after_commit(self, stale: Iterable[str], event_ids: Sequence[str] = ()) -> None:
         if self._relay is not None and event_ids:
             self._relay.kick(list(event_ids))
-        tags = sorted(set(stale))
-        if self._results is not None and tags:
-            keys = [self._results.keys.tag(tag) for tag in tags]
-            await self._results.cache.increment_many(keys, TAG_COUNTER_TTL_SECONDS)
-        actor = current_actor()
-        if actor is not None and self._read_your_writes is not None:
-            await self._read_your_writes.wrote(actor)
+        counters: dict[str, float] = {}
+        if self._results is not None:
+            keys = self._results.keys
+            counters = {keys.tag(tag): TAG_COUNTER_TTL_SECONDS for tag in sorted(set(stale))}
+        actor, marks = current_actor(), self._read_your_writes
+        if actor is not None and marks is not None:
+            if self._results is not None and marks.cache is self._results.cache:
+                counters.update(marks.marker(actor))  # one round trip for both
+            else:
+                await self._bump(counters)
+                counters = {}
+                await marks.wrote(actor)
+        await self._bump(counters)
+
+    async def _bump(self, counters: dict[str, float]) -> None:
+        if self._results is not None and counters:
+            await self._results.cache.increment_many(counters)
 
 
 class WriteUnitOfWorkBase(ABC):

@@ -63,19 +63,25 @@ class TestCache:
         assert await cache.get_many([key]) == [None]
 
     async def test_counters_start_at_one_and_grow(self, cache: Cache, key: str) -> None:
-        await cache.increment_many([key + ":a"], 10)
-        await cache.increment_many([key + ":a", key + ":b"], 10)
+        await cache.increment_many({key + ":a": 10})
+        await cache.increment_many({key + ":a": 10, key + ":b": 10})
 
         assert await cache.get_many([key + ":a", key + ":b"]) == [b"2", b"1"]
 
-    async def test_counters_expire_after_their_ttl(self, cache: Cache, key: str) -> None:
-        await cache.increment_many([key + ":a", key + ":b"], 1)
+    async def test_each_counter_expires_after_its_own_ttl(self, cache: Cache, key: str) -> None:
+        await cache.increment_many({key + ":a": 1, key + ":b": 10})
         await asyncio.sleep(1.3)
 
-        assert await cache.get_many([key + ":a", key + ":b"]) == [None, None]
+        assert await cache.get_many([key + ":a", key + ":b"]) == [None, b"1"]
+
+    async def test_a_counter_can_live_for_part_of_a_second(self, cache: Cache, key: str) -> None:
+        await cache.increment_many({key + ":a": 0.2})
+        await asyncio.sleep(0.5)
+
+        assert await cache.get_many([key + ":a"]) == [None]
 
     async def test_empty_calls_do_nothing(self, cache: Cache) -> None:
-        await cache.increment_many([], 10)
+        await cache.increment_many({})
 
         assert await cache.get_many([]) == []
 

@@ -6,7 +6,7 @@ Cluster slot: each key is read, written or incremented on its own (pipelined).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 
@@ -17,6 +17,6 @@ class Cache(Protocol):
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
 
-    async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
-        """Add one to each counter (absent counts as 0) and keep it for ttl_seconds."""
+    async def increment_many(self, counters: Mapping[str, float]) -> None:
+        """Add one to each counter (absent counts as 0) and keep it for its ttl in seconds."""
         ...

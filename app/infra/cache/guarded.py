@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from app.application.ports.cache import Cache
@@ -46,8 +46,8 @@ class GuardedCache:
         self._probing = False
         self._last_logged = float("-inf")
         self._unlogged = 0
-        # key -> (largest ttl, when it was recorded); the record number tells a replay
-        # whether the key failed again while the replay was in flight.
+        # key -> (its largest ttl, when it was recorded); the record number tells a
+        # replay whether the key failed again while the replay was in flight.
         self._pending: dict[str, tuple[float, int]] = {}
         self._records = 0
 
@@ -101,10 +101,9 @@ class GuardedCache:
 
     async def _flush_pending(self) -> bool:
         pending = dict(self._pending)
-        ttl = max(ttl for ttl, _ in pending.values())
 
         async def send() -> bool:
-            await self._inner.increment_many(list(pending), ttl)
+            await self._inner.increment_many({key: ttl for key, (ttl, _) in pending.items()})
             return True
 
         if await self._call("increment", send, False):
@@ -117,13 +116,13 @@ class GuardedCache:
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self._call("set", lambda: self._inner.set(key, value, ttl_seconds), None)
 
-    async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
+    async def increment_many(self, counters: Mapping[str, float]) -> None:
         async def send() -> bool:
-            await self._inner.increment_many(keys, ttl_seconds)
+            await self._inner.increment_many(counters)
             return True
 
         if not await self._call("increment", send, False):
             self._records += 1
-            for key in keys:
+            for key, ttl_seconds in counters.items():
                 earlier, _ = self._pending.get(key, (0.0, 0))
                 self._pending[key] = (max(earlier, ttl_seconds), self._records)

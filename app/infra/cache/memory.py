@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 
 class MemoryCache:
@@ -37,9 +37,9 @@ class MemoryCache:
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         self._put(key, value, self._clock() + ttl_seconds)
 
-    async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
+    async def increment_many(self, counters: Mapping[str, float]) -> None:
         now = self._clock()
-        for key in keys:
+        for key, ttl_seconds in counters.items():
             current = self._get(key, now)
             count = 1 if current is None else int(current) + 1
             self._put(key, str(count).encode(), now + ttl_seconds)

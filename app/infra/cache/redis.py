@@ -6,16 +6,17 @@ server (or a primary with replicas), not Redis Cluster.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 from redis.asyncio import Redis
 
-# Each key counts up by one and lives for ARGV[1] seconds more; one script, one round trip.
+# Each key counts up by one and lives for its ARGV milliseconds more; one script, one
+# round trip.
 _INCREMENT_ALL = """
-for _, key in ipairs(KEYS) do
+for index, key in ipairs(KEYS) do
   redis.call('INCR', key)
-  redis.call('EXPIRE', key, ARGV[1])
+  redis.call('PEXPIRE', key, ARGV[index])
 end
 return #KEYS
 """
@@ -35,9 +36,10 @@ class RedisCache:
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self._client.set(key, value, px=max(1, int(ttl_seconds * 1000)))
 
-    async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
-        if keys:
-            await self._increment_all(keys=list(keys), args=[max(1, int(ttl_seconds))])
+    async def increment_many(self, counters: Mapping[str, float]) -> None:
+        if counters:
+            ttls = [max(1, int(ttl * 1000)) for ttl in counters.values()]
+            await self._increment_all(keys=list(counters), args=ttls)
 
 
 def redis_url(value: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -47,7 +47,7 @@ class RecordingCache:
     def __init__(self) -> None:
         self.values: dict[str, bytes] = {}
         self.sets: list[str] = []
-        self.increments: list[tuple[list[str], float]] = []
+        self.increments: list[dict[str, float]] = []
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         return [self.values.get(key) for key in keys]
@@ -56,8 +56,10 @@ class RecordingCache:
         self.sets.append(key)
         self.values[key] = value
 
-    async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
-        self.increments.append((list(keys), ttl_seconds))
+    async def increment_many(self, counters: Mapping[str, float]) -> None:
+        self.increments.append(dict(counters))
+        for key in counters:
+            self.values[key] = str(int(self.values.get(key, b"0")) + 1).encode()
 
 
 class RecordingRelay:
@@ -302,8 +304,11 @@ class TestCommitEffects:
 
         await effects.after_commit(["posts", "post:p1", "posts"])
 
-        assert cache.increments == [
-            ([results.keys.tag("post:p1"), results.keys.tag("posts")], TAG_COUNTER_TTL_SECONDS)
+        assert [list(counters.items()) for counters in cache.increments] == [
+            [
+                (results.keys.tag("post:p1"), TAG_COUNTER_TTL_SECONDS),
+                (results.keys.tag("posts"), TAG_COUNTER_TTL_SECONDS),
+            ]
         ]
 
     async def test_no_counter_is_bumped_when_nothing_is_stale(
@@ -337,7 +342,60 @@ class TestCommitEffects:
 
         await effects.after_commit(["posts"])
 
+        assert cache.increments == []
         assert cache.sets == []
+
+    async def test_tags_and_the_marker_take_one_call_when_they_share_a_cache(
+        self, cache: RecordingCache, results: ResultCache, marks: ReadYourWrites
+    ) -> None:
+        effects = CommitEffects(results=results, read_your_writes=marks)
+        try:
+            act_as("ada")
+            await effects.after_commit(["posts"])
+        finally:
+            start_request()
+
+        assert cache.increments == [
+            {results.keys.tag("posts"): TAG_COUNTER_TTL_SECONDS, "test:ryw:ada": 5}
+        ]
+
+    async def test_the_marker_alone_when_nothing_is_stale(
+        self, cache: RecordingCache, results: ResultCache, marks: ReadYourWrites
+    ) -> None:
+        effects = CommitEffects(results=results, read_your_writes=marks)
+        try:
+            act_as("ada")
+            await effects.after_commit([])
+        finally:
+            start_request()
+
+        assert cache.increments == [{"test:ryw:ada": 5}]
+
+    async def test_a_marker_on_another_cache_is_written_there_after_the_tags(
+        self, cache: RecordingCache, results: ResultCache
+    ) -> None:
+        elsewhere = RecordingCache()
+        order: list[str] = []
+        effects = CommitEffects(
+            results=results,
+            read_your_writes=ReadYourWrites(elsewhere, prefix="test", window_seconds=5),
+        )
+        original = cache.increment_many
+
+        async def tags_first(counters: Mapping[str, float]) -> None:
+            order.append("tags" if not elsewhere.increments else "marker first")
+            await original(counters)
+
+        cache.increment_many = tags_first  # type: ignore[method-assign]
+        try:
+            act_as("ada")
+            await effects.after_commit(["posts"])
+        finally:
+            start_request()
+
+        assert cache.increments == [{results.keys.tag("posts"): TAG_COUNTER_TTL_SECONDS}]
+        assert elsewhere.increments == [{"test:ryw:ada": 5}]
+        assert order == ["tags"]
 
     async def test_effects_with_nothing_to_tell_leave_a_commit_alone(self) -> None:
         effects = CommitEffects(results=None, read_your_writes=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 from prometheus_client import REGISTRY
@@ -26,7 +26,7 @@ class Flaky:
         self.calls = 0
         self.waiting = 0
         self._arrival = asyncio.Condition()
-        self.increments: list[tuple[list[str], float]] = []
+        self.increments: list[dict[str, float]] = []
         self.store = MemoryCache(max_entries=100)
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
@@ -37,10 +37,10 @@ class Flaky:
         await self._reach()
         await self.store.set(key, value, ttl_seconds)
 
-    async def increment_many(self, keys: Sequence[str], ttl_seconds: float) -> None:
+    async def increment_many(self, counters: Mapping[str, float]) -> None:
         await self._reach(failing=self.increments_down)
-        self.increments.append((list(keys), ttl_seconds))
-        await self.store.increment_many(keys, ttl_seconds)
+        self.increments.append(dict(counters))
+        await self.store.increment_many(counters)
 
     async def until_waiting(self, count: int) -> None:
         """Return once `count` calls are waiting for `hold`."""
@@ -169,7 +169,7 @@ class TestFailOpen:
 
         for _ in range(5):
             await guarded.set("a", b"1", 10)
-            await guarded.increment_many(["tag"], 10)
+            await guarded.increment_many({"tag": 10})
 
         assert guarded.is_open
 
@@ -196,7 +196,7 @@ class TestDeadline:
 
         async with asyncio.timeout(5):
             await guarded.set("a", b"1", 10)
-            await guarded.increment_many(["tag"], 10)
+            await guarded.increment_many({"tag": 10})
 
     async def test_calls_that_do_not_answer_in_time_open_the_breaker(
         self, inner: Flaky, clock: Clock
@@ -361,7 +361,7 @@ class TestErrorMetric:
 
         await guarded.get_many(["a"])
         await guarded.set("a", b"1", 10)
-        await guarded.increment_many(["tag"], 10)
+        await guarded.increment_many({"tag": 10})
 
         after = {operation: cache_errors(operation) for operation in ("get", "set", "increment")}
         assert {op: after[op] - before[op] for op in after} == {"get": 1, "set": 1, "increment": 1}
@@ -370,7 +370,7 @@ class TestErrorMetric:
         self, unbreakable: GuardedCache, inner: Flaky
     ) -> None:
         inner.increments_down = True
-        await unbreakable.increment_many(["tag"], 10)
+        await unbreakable.increment_many({"tag": 10})
         gets, increments = cache_errors("get"), cache_errors("increment")
 
         await unbreakable.get_many(["entry"])
@@ -385,7 +385,7 @@ class TestReplayedInvalidation:
     ) -> None:
         await guarded.set("entry", b"stale", 100)
         inner.down = True
-        await guarded.increment_many(["tag"], 100)
+        await guarded.increment_many({"tag": 100})
 
         inner.down = False
         clock.now += 11
@@ -400,45 +400,45 @@ class TestReplayedInvalidation:
         guarded = GuardedCache(inner, timeout_seconds=1, failures_to_open=100, cooldown_seconds=1)
         await guarded.set("entry", b"stale", 100)
         inner.down = True
-        await guarded.increment_many(["tag"], 100)
+        await guarded.increment_many({"tag": 100})
 
         assert await guarded.get_many(["entry"]) == [None]
 
     async def test_an_invalidation_reaches_the_cache_with_its_keys_and_ttl(
         self, guarded: GuardedCache, inner: Flaky
     ) -> None:
-        await guarded.increment_many(["tag:a", "tag:b"], 30)
+        await guarded.increment_many({"tag:a": 30, "tag:b": 30})
 
-        assert inner.increments == [(["tag:a", "tag:b"], 30)]
+        assert inner.increments == [{"tag:a": 30, "tag:b": 30}]
 
     async def test_a_delivered_invalidation_is_not_sent_again(
         self, guarded: GuardedCache, inner: Flaky
     ) -> None:
-        await guarded.increment_many(["tag"], 30)
+        await guarded.increment_many({"tag": 30})
 
         await guarded.get_many(["entry"])
         await guarded.get_many(["entry"])
 
-        assert inner.increments == [(["tag"], 30)]
+        assert inner.increments == [{"tag": 30}]
 
     async def test_a_replayed_invalidation_is_not_sent_again(
         self, unbreakable: GuardedCache, inner: Flaky
     ) -> None:
         inner.increments_down = True
-        await unbreakable.increment_many(["tag"], 30)
+        await unbreakable.increment_many({"tag": 30})
         inner.increments_down = False
 
         await unbreakable.get_many(["entry"])
         await unbreakable.get_many(["entry"])
 
-        assert inner.increments == [(["tag"], 30)]
+        assert inner.increments == [{"tag": 30}]
 
     async def test_reads_miss_while_only_the_counters_fail(
         self, unbreakable: GuardedCache, inner: Flaky
     ) -> None:
         await unbreakable.set("entry", b"stale", 100)
         inner.increments_down = True
-        await unbreakable.increment_many(["tag"], 100)
+        await unbreakable.increment_many({"tag": 100})
 
         reads = [await unbreakable.get_many(["entry"]) for _ in range(3)]
 
@@ -450,8 +450,8 @@ class TestReplayedInvalidation:
     ) -> None:
         await guarded.set("entry", b"stale", 100)
         inner.increments_down = True
-        await guarded.increment_many(["tag:a"], 90)
-        await guarded.increment_many(["tag:b"], 30)
+        await guarded.increment_many({"tag:a": 90})
+        await guarded.increment_many({"tag:b": 30})
         reads = [await guarded.get_many(["entry"])]
         clock.now += 11
         reads.append(await guarded.get_many(["entry"]))
@@ -463,7 +463,7 @@ class TestReplayedInvalidation:
         clock.now += 11
         answer = await guarded.get_many(["entry", "tag:a", "tag:b"])
 
-        assert inner.increments == [(["tag:a", "tag:b"], 90)]
+        assert inner.increments == [{"tag:a": 90, "tag:b": 30}]  # each with its own ttl
         assert answer == [b"stale", b"1", b"1"]
 
     async def test_reads_that_meet_during_a_replay_all_answer(
@@ -471,7 +471,7 @@ class TestReplayedInvalidation:
     ) -> None:
         await guarded.set("entry", b"value", 100)
         inner.increments_down = True
-        await guarded.increment_many(["tag"], 100)
+        await guarded.increment_many({"tag": 100})
         inner.increments_down = False
         inner.hold = asyncio.Event()
 
@@ -488,7 +488,7 @@ class TestReplayedInvalidation:
     ) -> None:
         await unbreakable.set("entry", b"value", 100)
         inner.increments_down = True
-        await unbreakable.increment_many(["tag"], 100)
+        await unbreakable.increment_many({"tag": 100})
         inner.increments_down = False
         held = inner.hold = asyncio.Event()
 
@@ -497,7 +497,7 @@ class TestReplayedInvalidation:
             await inner.until_waiting(1)
             inner.hold = None
             inner.increments_down = True
-            await unbreakable.increment_many(["tag"], 100)  # a newer write's, failing
+            await unbreakable.increment_many({"tag": 100})  # a newer write's, failing
             inner.increments_down = False
             held.set()
             during = await replaying
@@ -505,17 +505,17 @@ class TestReplayedInvalidation:
         after = [await unbreakable.get_many(["entry"]) for _ in range(2)]
 
         assert during == [None]
-        assert inner.increments == [(["tag"], 100), (["tag"], 100)]
+        assert inner.increments == [{"tag": 100}, {"tag": 100}]
         assert after == [[b"value"], [b"value"]]
 
     async def test_a_key_recorded_twice_is_replayed_with_its_largest_ttl(
         self, unbreakable: GuardedCache, inner: Flaky
     ) -> None:
         inner.increments_down = True
-        await unbreakable.increment_many(["tag"], 0.5)
-        await unbreakable.increment_many(["tag"], 0.25)
+        await unbreakable.increment_many({"tag": 0.5})
+        await unbreakable.increment_many({"tag": 0.25})
         inner.increments_down = False
 
         await unbreakable.get_many(["entry"])
 
-        assert inner.increments == [(["tag"], 0.5)]
+        assert inner.increments == [{"tag": 0.5}]
