@@ -107,7 +107,20 @@ class TestPostReader:
         async with storage.read_uow() as reader:
             percent = await reader.posts.count(PostsFilter(title_contains="100%"))
             underscore = await reader.posts.count(PostsFilter(title_contains="_"))
+            pages = [
+                await reader.posts.page(
+                    PostsFilter(title_contains=text), order="asc", limit=10, after=None
+                )
+                for text in ("100%", "%", "_", "/", "0% R")
+            ]
         assert (percent, underscore) == (1, 0)
+        assert [[view.title for view in page] for page in pages] == [
+            ["Cooking 100% right"],
+            ["Cooking 100% right"],
+            [],
+            [],
+            ["Cooking 100% right"],
+        ]
 
     async def test_pages_cover_every_match_once_in_both_orders(self, storage: Storage) -> None:
         _, _, posts = await _library(storage)

@@ -70,9 +70,9 @@ async def _plan(
     statements: list[Any] = []
 
     class Recorder:
-        async def execute(self, statement: Any) -> Any:
-            statements.append(statement)
-            return await connection.execute(statement)
+        async def execute(self, statement: Any, parameters: Any = None) -> Any:
+            statements.append(statement if parameters is None else statement.params(parameters))
+            return await connection.execute(statement, parameters)
 
     async def source() -> Any:
         return Recorder()

@@ -7,14 +7,16 @@ MariaDB range-scans the (created_at, id) index for that form, while the row-valu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from app.application.ports.readers import PostsFilter, PostsPosition, PostView
 from app.domain.errors import NotFound, PreconditionFailed
@@ -154,21 +156,51 @@ class SqlPostRepository:
             )
 
 
-def _after(
-    created_at: ColumnElement[Any],
-    post_id: ColumnElement[Any],
-    position: PostsPosition,
-    order: Literal["asc", "desc"],
-) -> ColumnElement[bool]:
-    if order == "desc":
-        return or_(
-            created_at < position.created_at,
-            and_(created_at == position.created_at, post_id < position.id),
+_LIKE_ESCAPE = "/"
+
+
+def _contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere in a lower-cased title, wildcards escaped."""
+    escaped = text.lower()
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        escaped = escaped.replace(special, _LIKE_ESCAPE + special)
+    return f"%{escaped}%"
+
+
+@functools.cache
+def _page_statement(
+    *, tag: bool, author: bool, title: bool, order: Literal["asc", "desc"], after: bool
+) -> Select[Any]:
+    """The page query of one shape of filter, with every value a bound parameter: built
+    once per shape, so a page costs no statement construction or cache key."""
+    # With a tag, sort on the tag table's copy of the key so its index serves the range.
+    if tag:
+        created_at, post_id = post_tags.c.created_at, post_tags.c.post_id
+    else:
+        created_at, post_id = posts.c.created_at, posts.c.id
+    query = select(*_COLUMNS)
+    if tag:
+        query = query.join(post_tags, post_tags.c.post_id == posts.c.id).where(
+            post_tags.c.tag == bindparam("tag")
         )
-    return or_(
-        created_at > position.created_at,
-        and_(created_at == position.created_at, post_id > position.id),
-    )
+    if author:
+        query = query.where(posts.c.author_id == bindparam("author_id"))
+    if title:
+        query = query.where(
+            posts.c.title_lower.like(bindparam("title_pattern"), escape=_LIKE_ESCAPE)
+        )
+    if after:
+        at: BindParameter[Any] = bindparam("after_created_at")
+        last_id: BindParameter[Any] = bindparam("after_id")
+        if order == "desc":
+            query = query.where(or_(created_at < at, and_(created_at == at, post_id < last_id)))
+        else:
+            query = query.where(or_(created_at > at, and_(created_at == at, post_id > last_id)))
+    if order == "desc":
+        query = query.order_by(created_at.desc(), post_id.desc())
+    else:
+        query = query.order_by(created_at.asc(), post_id.asc())
+    return query.limit(bindparam("limit", type_=Integer))
 
 
 def _filtered(query: Select[Any], where: PostsFilter) -> Select[Any]:
@@ -212,18 +244,22 @@ class SqlPostReader:
         limit: int,
         after: PostsPosition | None,
     ) -> list[PostView]:
-        # With a tag, sort on the tag table's copy of the key so its index serves the range.
+        query = _page_statement(
+            tag=where.tag is not None,
+            author=where.author_id is not None,
+            title=where.title_contains is not None,
+            order=order,
+            after=after is not None,
+        )
+        values: dict[str, Any] = {"limit": limit}
         if where.tag is not None:
-            created_at, post_id = post_tags.c.created_at, post_tags.c.post_id
-        else:
-            created_at, post_id = posts.c.created_at, posts.c.id
-        query = _filtered(select(*_COLUMNS), where)
+            values["tag"] = where.tag
+        if where.author_id is not None:
+            values["author_id"] = where.author_id
+        if where.title_contains is not None:
+            values["title_pattern"] = _contains_pattern(where.title_contains)
         if after is not None:
-            query = query.where(_after(created_at, post_id, after, order))
-        if order == "desc":
-            query = query.order_by(created_at.desc(), post_id.desc())
-        else:
-            query = query.order_by(created_at.asc(), post_id.asc())
+            values["after_created_at"], values["after_id"] = after.created_at, after.id
         connection = await self._connection()
-        rows = (await connection.execute(query.limit(limit))).all()
+        rows = (await connection.execute(query, values)).all()
         return [_view(row) for row in rows]
