@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -60,16 +61,26 @@ class PostsQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: PostsCursor | None = None
 
+    _decoded: tuple[str, PostsPosition] | None = PrivateAttr(default=None)
+    """The cursor decoded at validation, so a request decodes it once more at most."""
+
     @model_validator(mode="after")
     def _cursor_matches_order(self) -> Self:
-        if self.cursor is not None and decode_cursor(self.cursor)[0] != self.order:
-            raise ValueError("cursor was issued for the other order")
+        if self.cursor is not None:
+            order, position = decode_cursor(self.cursor)
+            if order != self.order:
+                raise ValueError("cursor was issued for the other order")
+            self._decoded = (self.cursor, position)
         return self
 
     @property
     def after(self) -> PostsPosition | None:
         """Where the previous page ended, or None for the first page."""
-        return None if self.cursor is None else decode_cursor(self.cursor)[1]
+        if self.cursor is None:
+            return None
+        if self._decoded is not None and self._decoded[0] == self.cursor:
+            return self._decoded[1]
+        return decode_cursor(self.cursor)[1]  # a copy made without validation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -172,6 +172,27 @@ class TestPostsQuery:
         assert query.after is not None
         assert (query.after.created_at, query.after.id) == (T0, post_id)
 
+    def test_the_cursor_is_decoded_once_at_validation(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        cursor = encode_cursor(PostsPosition(created_at=T0, id=new_id()), "desc")
+        query = PostsQuery(cursor=cursor)
+        monkeypatch.setattr("app.application.queries.posts.decode_cursor", _refuse_decoding)
+
+        assert query.after is not None
+        assert query.after.created_at == T0
+
+    def test_a_copy_with_another_cursor_reads_after_that_cursor(self) -> None:
+        first, second = (
+            encode_cursor(PostsPosition(created_at=T0 + timedelta(minutes=n), id=new_id()), "desc")
+            for n in (1, 2)
+        )
+
+        copy = PostsQuery(cursor=first).model_copy(update={"cursor": second})
+
+        assert copy.after is not None
+        assert copy.after.created_at == T0 + timedelta(minutes=2)
+
     @pytest.mark.parametrize(
         "parts",
         [
@@ -192,3 +213,7 @@ class TestPostsQuery:
     def test_limit_outside_one_to_a_hundred_is_rejected(self, limit: int) -> None:
         with pytest.raises(ValidationError):
             PostsQuery(limit=limit)
+
+
+def _refuse_decoding(cursor: str) -> None:
+    raise AssertionError(f"decoded again: {cursor}")
