@@ -227,6 +227,8 @@ class ServerSpec:
     target: str
     env: dict[str, str]
     what: str
+    root: Path = ROOT
+    """The checkout the server runs from (another one only in `bench.compare`)."""
 
 
 class Server:
@@ -257,7 +259,7 @@ class Server:
             "warning",
         ]
         with self.log.open("wb") as log:
-            self.process = _spawn(command, cwd=ROOT, env=spec.env, stdout=log, stderr=log)
+            self.process = _spawn(command, cwd=spec.root, env=spec.env, stdout=log, stderr=log)
 
     def wait_ready(self) -> None:
         """Until the server answers HTTP (uvicorn listens only after the app's startup)."""
