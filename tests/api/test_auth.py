@@ -75,6 +75,52 @@ class TestIssueToken:
         problem = assert_problem(response, 422)
         assert ["body", "password"] in [error["loc"] for error in problem["errors"]]
 
+    async def test_the_password_grant_named_as_such_gives_a_token_pair(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        await register(client)
+        form = {
+            "grant_type": "password",
+            "username": "ada@example.com",
+            "password": "correct horse",
+        }
+
+        response = await client.post("/api/v1/auth/token", data=form)
+
+        assert response.status_code == 200
+        assert response.json()["token_type"] == "bearer"
+
+    async def test_any_other_grant_type_is_422_and_issues_nothing(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        await register(client)
+        form = {
+            "grant_type": "client_credentials",
+            "username": "ada@example.com",
+            "password": "correct horse",
+        }
+
+        response = await client.post("/api/v1/auth/token", data=form)
+
+        problem = assert_problem(response, 422)
+        assert ["body", "grant_type"] in [error["loc"] for error in problem["errors"]]
+        assert "access_token" not in response.text
+
+    async def test_the_form_is_documented_under_a_name_of_its_own(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = (await client.get("/openapi.json")).json()
+        operation = document["paths"]["/api/v1/auth/token"]["post"]
+        body = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]
+
+        assert body["schema"] == {"$ref": "#/components/schemas/SignInForm"}
+        form = document["components"]["schemas"]["SignInForm"]
+        assert form["properties"]["grant_type"]["anyOf"][0] == {
+            "const": "password",
+            "type": "string",
+        }
+        assert not [name for name in document["components"]["schemas"] if name.startswith("Body_")]
+
 
 class TestRefresh:
     async def test_a_refresh_token_gives_a_working_new_pair(

@@ -9,15 +9,14 @@ from fastapi import APIRouter, Form, Request, Response
 from app.application.commands.auth import TokenPair
 from app.interface.dependencies import AuthCommands
 from app.interface.problems import problem_responses
-from app.interface.schemas.users import RefreshIn, TokenPairOut
+from app.interface.schemas.users import RefreshIn, SignInForm, TokenPairOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post("/token", response_model=TokenPairOut, responses=problem_responses(401, 422, 429))
 async def issue_token(
-    username: Annotated[str, Form(description="the account's email", max_length=254)],
-    password: Annotated[str, Form(max_length=128)],
+    form: Annotated[SignInForm, Form()],
     auth: AuthCommands,
     request: Request,
     response: Response,
@@ -29,7 +28,7 @@ async def issue_token(
     """
     response.headers["Cache-Control"] = "no-store"
     address = request.client.host if request.client else None
-    return _token_pair(await auth.login(username, password, address=address))
+    return _token_pair(await auth.login(form.username, form.password, address=address))
 
 
 @router.post("/refresh", response_model=TokenPairOut, responses=problem_responses(401, 422))

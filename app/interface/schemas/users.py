@@ -39,6 +39,16 @@ class TokenPairOut(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=4096)
 
 
+class SignInForm(BaseModel):
+    """The OAuth2 password grant (RFC 6749, section 4.3), form-encoded."""
+
+    username: str = Field(max_length=254, description="the account's email")
+    password: str = Field(max_length=128, description="the account's password")
+    grant_type: Literal["password"] | None = Field(
+        default=None, description="`password` when given: the only grant this endpoint serves"
+    )
+
+
 class RefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
