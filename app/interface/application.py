@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from app.application.outbox_relay import OutboxRelay
 from app.interface.dependencies import ProvidersByType, requested_types
@@ -66,6 +67,9 @@ def build_api(
         summary="Users, tokens and posts, in four layers with CQRS and units of work.",
         lifespan=lifespan,
         telemetry={"tracing": opentelemetry, "metrics": opentelemetry, "logs": opentelemetry},
+        # Operation ids are the route functions' names (create_post, list_posts), which
+        # generated clients turn into method names; they are unique (checked by a test).
+        generate_unique_id_function=_operation_id,
     )
     api.state.container = container
     api.state.providers = providers = ProvidersByType(container.providers)
@@ -96,3 +100,7 @@ def build_api(
     # A route asking for a type the container does not provide fails here, at start-up.
     providers.check({*requested_types(api), OutboxRelay})
     return api
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name

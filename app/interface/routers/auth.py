@@ -32,7 +32,7 @@ async def issue_token(
 
 
 @router.post("/refresh", response_model=TokenPairOut, responses=problem_responses(401, 422))
-async def refresh(body: RefreshIn, auth: AuthCommands, response: Response) -> TokenPairOut:
+async def refresh_token(body: RefreshIn, auth: AuthCommands, response: Response) -> TokenPairOut:
     """Trade a refresh token, once, for a new pair."""
     response.headers["Cache-Control"] = "no-store"
     return _token_pair(await auth.refresh(body.refresh_token))

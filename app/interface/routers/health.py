@@ -13,13 +13,13 @@ PROBE_TIMEOUT_SECONDS = 2.0
 
 
 @router.get("/live")
-async def live() -> dict[str, str]:
+async def check_liveness() -> dict[str, str]:
     """The process is serving."""
     return {"status": "ok"}
 
 
 @router.get("/ready", responses=problem_responses(503))
-async def ready(request: Request, probes: Probes) -> JSONResponse:
+async def check_readiness(request: Request, probes: Probes) -> JSONResponse:
     """Per-component status: `degraded` without the cache or the broker, 503 without a
     database."""
     readiness = await probes.check(PROBE_TIMEOUT_SECONDS)

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
     response_model=UserOut,
     responses=problem_responses(409, 422, 429),
 )
-async def register(
+async def register_user(
     command: RegisterUser, users: UserCommands, request: Request, response: Response
 ) -> UserOut:
     """Create an account; the email must not be taken, in any case.
@@ -38,7 +38,7 @@ async def register(
 
 
 @router.get("/me", response_model=UserOut, responses=problem_responses(401))
-async def me(user_id: SignedInReader, users: UserQueries) -> UserOut:
+async def get_current_user(user_id: SignedInReader, users: UserQueries) -> UserOut:
     """The signed-in user's account."""
     return UserOut.model_validate(await users.get_account(user_id), from_attributes=True)
 
@@ -48,7 +48,7 @@ async def me(user_id: SignedInReader, users: UserQueries) -> UserOut:
     response_model=PublicProfileOut,
     responses=problem_responses(404),
 )
-async def public_profile(user_id: str, users: PublicUserQueries) -> PublicProfileOut:
+async def get_user_profile(user_id: str, users: PublicUserQueries) -> PublicProfileOut:
     """What anyone may see of a user."""
     return PublicProfileOut.model_validate(await users.get_user(user_id), from_attributes=True)
 
@@ -58,7 +58,7 @@ async def public_profile(user_id: str, users: PublicUserQueries) -> PublicProfil
     response_model=UserStatsOut,
     responses=problem_responses(404),
 )
-async def stats(user_id: str, users: PublicUserQueries) -> UserStatsOut:
+async def get_user_stats(user_id: str, users: PublicUserQueries) -> UserStatsOut:
     """How many current posts the user has, when the newest was created, and how many
     current comments the user has.
 

@@ -1,0 +1,51 @@
+"""The OpenAPI document reads as an API: named operations and named schemas."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+
+async def _document(client: httpx.AsyncClient) -> dict[str, dict[str, dict[str, object]]]:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, dict[str, dict[str, object]]] = response.json()
+    return document
+
+
+def _operations(document: dict[str, dict[str, dict[str, object]]]) -> dict[str, str]:
+    """'METHOD path' -> operation id."""
+    return {
+        f"{method.upper()} {path}": str(operation["operationId"])  # type: ignore[index]
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+class TestOperationIds:
+    async def test_operations_are_named_by_what_they_do(self, client: httpx.AsyncClient) -> None:
+        operations = _operations(await _document(client))
+
+        assert operations["POST /api/v1/posts"] == "create_post"
+        assert operations["GET /api/v1/posts"] == "list_posts"
+        assert operations["GET /api/v1/posts/{post_id}"] == "get_post"
+        assert operations["GET /api/v1/users/me"] == "get_current_user"
+        assert operations["POST /api/v1/auth/token"] == "issue_token"
+
+    async def test_every_operation_id_is_a_unique_name_without_its_path(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        operations = _operations(await _document(client))
+        ids = list(operations.values())
+
+        assert len(ids) == len(set(ids))
+        assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", name) for name in ids), ids
+        # FastAPI's own ids append the path and the method: create_post_api_v1_posts_post.
+        slugs = {operation: re.sub(r"\W+", "_", operation.split()[1]) for operation in operations}
+        assert [name for operation, name in operations.items() if slugs[operation] in name] == []
+
+    async def test_no_schema_has_a_generated_name(self, client: httpx.AsyncClient) -> None:
+        schemas = (await _document(client))["components"]["schemas"]
+
+        assert not [name for name in schemas if name.startswith("Body_") or "__" in name]
