@@ -82,9 +82,22 @@ class RequestMiddleware:
             current_request_id.reset(context_token)
 
     @staticmethod
+    def _route_template(scope: Scope) -> str:
+        """The matched route's path template; the framework's own routes (/docs,
+        /openapi.json), which do not name their route in the scope, by their endpoint."""
+        path: str | None = getattr(scope.get("route"), "path", None)
+        if path:
+            return path
+        endpoint = scope.get("endpoint")
+        if endpoint is not None:
+            for route in getattr(scope.get("app"), "routes", ()):
+                if getattr(route, "endpoint", None) is endpoint:
+                    return str(route.path)
+        return UNMATCHED
+
+    @staticmethod
     def _record(scope: Scope, status: int, seconds: float) -> None:
-        route = scope.get("route")
-        template = getattr(route, "path", None) or UNMATCHED
+        template = RequestMiddleware._route_template(scope)
         method = scope["method"]
         observe_request(method, template, status, seconds)
         path = scope["path"]

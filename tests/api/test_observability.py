@@ -61,6 +61,26 @@ class TestMetrics:
         assert delta("http_request_duration_seconds_count", **timed) == 3
         assert not any(MISSING in str(labels) for _, labels in after)
 
+    async def test_the_frameworks_own_routes_are_counted_by_their_path(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        paths = ("/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect")
+        before = await scrape(client)
+        for path in paths:
+            assert (await client.get(path)).status_code == 200
+        after = await scrape(client)
+
+        counted = {
+            path: sample(after, "http_requests_total", method="GET", route=path, status="200")
+            - sample(before, "http_requests_total", method="GET", route=path, status="200")
+            for path in paths
+        }
+        unmatched = {"method": "GET", "route": "unmatched", "status": "200"}
+        assert counted == dict.fromkeys(paths, 1.0)
+        assert sample(after, "http_requests_total", **unmatched) == sample(
+            before, "http_requests_total", **unmatched
+        )
+
     async def test_cache_lookups_and_pools_are_reported(self, client: httpx.AsyncClient) -> None:
         auth = await signed_up(client)
         post = await create_post(client, auth)
