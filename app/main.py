@@ -32,6 +32,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         max_body_bytes=settings.max_request_body_bytes,
         max_url_bytes=settings.max_url_bytes,
         max_header_bytes=settings.max_header_bytes,
+        cors_allowed_origins=settings.cors_allowed_origins,
     )
 
 

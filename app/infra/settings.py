@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import quote
 
-from pydantic import PositiveInt, SecretStr, model_validator
+from pydantic import PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     max_request_body_bytes: PositiveInt
     max_url_bytes: PositiveInt
     max_header_bytes: PositiveInt
+    cors_allowed_origins: Annotated[list[str], NoDecode]
 
     # Secret: a full URL may carry the password.
     database_url: SecretStr
@@ -97,6 +99,14 @@ class Settings(BaseSettings):
     argon2_time_cost: int
     argon2_parallelism: int
     argon2_max_threads: int
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """`CORS_ALLOWED_ORIGINS=https://a.example,https://b.example` in the environment."""
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

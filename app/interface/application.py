@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.application.outbox_relay import OutboxRelay
@@ -19,6 +20,19 @@ from app.interface.openapi import install_openapi
 from app.interface.problems import install_problem_handlers
 from app.interface.routers import auth, comments, health, metrics, posts, users
 from app.interface.trailing_slash import install_trailing_slash_redirect
+
+CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+)
+CORS_RESPONSE_HEADERS = ("ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed")
+"""What a browser script may send and read beyond CORS's safelisted headers."""
+CORS_MAX_AGE_SECONDS = 600
 
 
 class ResourceContainer(Protocol):
@@ -44,6 +58,7 @@ def build_api(
     max_body_bytes: int,
     max_url_bytes: int,
     max_header_bytes: int,
+    cors_allowed_origins: Sequence[str] = (),
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -84,6 +99,16 @@ def build_api(
         max_url_bytes=max_url_bytes,
         max_header_bytes=max_header_bytes,
     )
+    if cors_allowed_origins:
+        # Inside the request middleware, so preflights get an id, a log line and metrics.
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_allowed_origins),
+            allow_methods=list(CORS_METHODS),
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_RESPONSE_HEADERS),
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
     api.add_middleware(RequestMiddleware)
     # Requests are matched against routers in this order: the busiest come first.
     routers = [
