@@ -14,7 +14,6 @@ MYSQL_PORT = 3306
 MYSQL_USER = "root"
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = 6379
-REDIS_PREFIX = "bench"
 
 AUTHORS = 2000
 BATCH = 5000
@@ -66,8 +65,22 @@ def db_url(database: str = "", driver: str = "aiomysql") -> str:
     return f"mysql+{driver}://{host}/{database}?charset=utf8mb4"
 
 
+def redis_db() -> int:
+    """The Redis database of the bench's keys: BENCH_REDIS_DB, 0 by default."""
+    return env_int("BENCH_REDIS_DB", 0)
+
+
+def redis_prefix() -> str:
+    """The prefix of every Redis key the bench writes: BENCH_REDIS_PREFIX, `bench` by
+    default (checked: a run deletes the keys under it)."""
+    prefix = os.environ.get("BENCH_REDIS_PREFIX", "").strip() or "bench"
+    if not _NAME.fullmatch(prefix.replace("-", "_")):
+        raise SystemExit(f"BENCH_REDIS_PREFIX must be letters, digits, - and _, not {prefix!r}")
+    return prefix
+
+
 def redis_url() -> str:
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db()}"
 
 
 def service_env(database: str, *, cache: str, driver: str = "aiomysql") -> dict[str, str]:
@@ -93,5 +106,5 @@ def service_env(database: str, *, cache: str, driver: str = "aiomysql") -> dict[
         CACHE_BACKEND=cache,
     )
     if cache == "redis":
-        env.update(REDIS_URL=REDIS_HOST, CACHE_PREFIX=REDIS_PREFIX)
+        env.update(REDIS_URL=redis_url(), CACHE_PREFIX=redis_prefix())
     return env

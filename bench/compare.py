@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from bench import seed
-from bench.common import REDIS_PREFIX, service_env
+from bench.common import redis_prefix, service_env
 from bench.run import (
     POSTS,
     SERVICE_TARGET,
@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
             f"service_{who}_{cache}",
             SERVICE_TARGET,
             service_env(config.database, cache=cache),
-            f"{root} with CACHE_BACKEND={cache}, CACHE_PREFIX={REDIS_PREFIX}",
+            f"{root} with CACHE_BACKEND={cache}, CACHE_PREFIX={redis_prefix()}",
             root=root,
         )
         for who, root in zip(CHECKOUTS, (Path.cwd(), other), strict=True)

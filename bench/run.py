@@ -46,12 +46,13 @@ from bench.common import (
     MYSQL_USER,
     REDIS_HOST,
     REDIS_PORT,
-    REDIS_PREFIX,
     ROOT,
     TAGS,
     bench_db,
     db_url,
     env_int,
+    redis_db,
+    redis_prefix,
     redis_url,
     service_env,
 )
@@ -169,9 +170,9 @@ def read_dataset(database: str, author_id: str) -> Dataset:
 
 def clear_redis_prefix() -> int:
     """Delete this harness's keys (`bench:*`) left by earlier runs; nothing else."""
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=redis_db())
     try:
-        keys = list(client.scan_iter(match=f"{REDIS_PREFIX}:*", count=1000))
+        keys = list(client.scan_iter(match=f"{redis_prefix()}:*", count=1000))
         for first in range(0, len(keys), 500):
             client.delete(*keys[first : first + 500])
         return len(keys)
@@ -1001,7 +1002,7 @@ def machine() -> dict[str, Any]:
         except importlib.metadata.PackageNotFoundError:
             versions[package] = "not installed"
     mariadb = _sql("mysql", "SELECT VERSION()")[0][0]
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=redis_db())
     try:
         redis_version = str(client.info("server").get("redis_version", "?"))
     finally:
@@ -1066,7 +1067,7 @@ def _specs(config: Config, data: Dataset) -> dict[str, ServerSpec]:
     baseline_env.update(
         BENCH_DB_URL=db_url(config.database),
         BENCH_REDIS_URL=redis_url(),
-        BENCH_REDIS_PREFIX=REDIS_PREFIX,
+        BENCH_REDIS_PREFIX=redis_prefix(),
         BENCH_POST_ID=data.post_id,
         BENCH_AUTHOR_ID=data.author_id,
     )
@@ -1090,7 +1091,7 @@ def _specs(config: Config, data: Dataset) -> dict[str, ServerSpec]:
             SERVICE_ON,
             SERVICE_TARGET,
             service_env(config.database, cache="redis"),
-            f"app.main:app, CACHE_BACKEND=redis, CACHE_PREFIX={REDIS_PREFIX}",
+            f"app.main:app, CACHE_BACKEND=redis, CACHE_PREFIX={redis_prefix()}",
         ),
         SERVICE_OFF_ASYNCMY: ServerSpec(
             SERVICE_OFF_ASYNCMY,
@@ -1102,7 +1103,7 @@ def _specs(config: Config, data: Dataset) -> dict[str, ServerSpec]:
             SERVICE_ON_ASYNCMY,
             SERVICE_TARGET,
             service_env(config.database, cache="redis", driver="asyncmy"),
-            f"app.main:app, CACHE_BACKEND=redis, CACHE_PREFIX={REDIS_PREFIX},"
+            f"app.main:app, CACHE_BACKEND=redis, CACHE_PREFIX={redis_prefix()},"
             " DATABASE_DRIVER=asyncmy",
         ),
     }
@@ -1144,7 +1145,7 @@ def main() -> int:
             data = read_dataset(config.database, seeded.user_id)
             print(f"dataset: {asdict(data)}", flush=True)
             removed = clear_redis_prefix()
-            print(f"redis: removed {removed} keys under {REDIS_PREFIX}:*", flush=True)
+            print(f"redis: removed {removed} keys under {redis_prefix()}:*", flush=True)
             servers = Servers(_specs(config, data), work)
             bench = Bench(config, data, servers, work)
             for scenario in scenarios(data):
