@@ -49,3 +49,18 @@ class TestOperationIds:
         schemas = (await _document(client))["components"]["schemas"]
 
         assert not [name for name in schemas if name.startswith("Body_") or "__" in name]
+
+
+class TestHealthDocument:
+    async def test_readiness_documents_its_body_and_its_503(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await _document(client)
+        responses = document["paths"]["/health/ready"]["get"]["responses"]  # type: ignore[index]
+
+        ok = responses["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": "#/components/schemas/ReadinessOut"}
+        assert "503" in responses
+        ready = document["components"]["schemas"]["ReadinessOut"]
+        assert set(ready["required"]) == {"status", "components"}  # type: ignore[index]
+        assert ready["examples"]  # type: ignore[index]
