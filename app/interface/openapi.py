@@ -4,6 +4,11 @@ FastAPI files every declared error model under `application/json` and adds its o
 422 shape; this service answers every error as `application/problem+json` with the
 `Problem` / `ValidationProblem` shapes, and any route can fault (500) or, when it
 touches a database, find it unavailable (503).
+
+Every response header the service sends is declared on the responses that carry it:
+`X-Request-ID` on all, `WWW-Authenticate` on 401, `Retry-After` on 429, `Location` on
+201, `ETag` wherever a post is the body (and on its 304), and `Idempotent-Replayed` on
+creations that take an `Idempotency-Key`.
 """
 
 from __future__ import annotations
@@ -71,6 +76,64 @@ def _describe_problems(
                 )
 
 
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+HEADERS = {
+    "X-Request-ID": _header(
+        "the request's id: the client's X-Request-ID when printable, else a new one; "
+        "it is in every log line written for the request"
+    ),
+    "WWW-Authenticate": _header("`Bearer`: send an access token from /api/v1/auth/token"),
+    "Retry-After": _header("seconds until the window that refused the request closes"),
+    "Location": _header("the path of the created resource"),
+    "ETag": _header("the post's version; send it in If-Match to write, If-None-Match to read"),
+    "Idempotent-Replayed": _header(
+        "`true` when this answers an earlier request with the same Idempotency-Key"
+    ),
+}
+_VERSIONED = f"{_SCHEMAS}PostOut"
+"""Responses with this body carry the post's ETag."""
+
+
+def _declared(operation: dict[str, Any], status: str, response: dict[str, Any]) -> list[str]:
+    names = ["X-Request-ID"]
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    has_version = schema.get("$ref") == _VERSIONED
+    if status == "401":
+        names.append("WWW-Authenticate")
+    if status == "429":
+        names.append("Retry-After")
+    if status == "201":
+        names.append("Location")
+    if has_version or (status == "304" and _returns_a_post(operation)):
+        names.append("ETag")
+    idempotent = any(
+        str(parameter.get("name", "")).lower() == "idempotency-key"
+        for parameter in operation.get("parameters", [])
+    )
+    if idempotent and status.startswith("2"):
+        names.append("Idempotent-Replayed")
+    return names
+
+
+def _returns_a_post(operation: dict[str, Any]) -> bool:
+    ok = operation.get("responses", {}).get("200", {})
+    return bool(
+        ok.get("content", {}).get("application/json", {}).get("schema", {}) == {"$ref": _VERSIONED}
+    )
+
+
+def _declare_headers(document: dict[str, Any]) -> None:
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                headers = response.setdefault("headers", {})
+                for name in _declared(operation, status, response):
+                    headers.setdefault(name, HEADERS[name])
+
+
 def install_openapi(api: FastAPI, routers: list[APIRouter], *, database_paths: str) -> None:
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:
@@ -81,6 +144,7 @@ def install_openapi(api: FastAPI, routers: list[APIRouter], *, database_paths: s
                 routes=api.routes,
             )
             _describe_problems(document, database_paths, _undeclared_validation(routers))
+            _declare_headers(document)
             api.openapi_schema = document
         return api.openapi_schema
 

@@ -64,3 +64,67 @@ class TestHealthDocument:
         ready = document["components"]["schemas"]["ReadinessOut"]
         assert set(ready["required"]) == {"status", "components"}  # type: ignore[index]
         assert ready["examples"]  # type: ignore[index]
+
+
+API_HEADERS = (
+    "X-Request-ID",
+    "WWW-Authenticate",
+    "Retry-After",
+    "Location",
+    "ETag",
+    "Idempotent-Replayed",
+)
+
+
+class TestDeclaredHeaders:
+    async def test_every_header_a_response_carries_is_declared_on_it(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await _document(client)
+        answered: list[tuple[str, str, httpx.Response]] = []
+
+        async def call(method: str, template: str, path: str, **options: object) -> httpx.Response:
+            response = await client.request(method, path, **options)  # type: ignore[arg-type]
+            answered.append((method.lower(), template, response))
+            return response
+
+        ada = {"email": "ada@example.com", "password": "correct horse", "display_name": "Ada"}
+        await call("POST", "/api/v1/users", "/api/v1/users", json=ada)
+        form = {"username": ada["email"], "password": ada["password"]}
+        token = (await call("POST", "/api/v1/auth/token", "/api/v1/auth/token", data=form)).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        once = {**auth, "Idempotency-Key": "first-post"}
+        body = {"title": "Hello", "body": "World", "tags": ["news"]}
+        post = (
+            await call("POST", "/api/v1/posts", "/api/v1/posts", json=body, headers=once)
+        ).json()
+        await call("POST", "/api/v1/posts", "/api/v1/posts", json=body, headers=once)
+        one = "/api/v1/posts/{post_id}"
+        path = f"/api/v1/posts/{post['id']}"
+        etag = (await call("GET", one, path)).headers["etag"]
+        await call("GET", one, path, headers={"If-None-Match": etag})
+        await call(
+            "PATCH", one, path, json={"title": "Patched"}, headers={**auth, "If-Match": etag}
+        )
+        await call("GET", "/api/v1/posts", "/api/v1/posts")
+        comments = "/api/v1/posts/{post_id}/comments"
+        await call("POST", comments, f"{path}/comments", json={"body": "Nice"}, headers=auth)
+        await call("GET", "/api/v1/users/me", "/api/v1/users/me")
+        wrong = {"username": ada["email"], "password": "not the password"}
+        for _ in range(6):
+            await call("POST", "/api/v1/auth/token", "/api/v1/auth/token", data=wrong)
+        await call("DELETE", one, path, headers=auth)
+
+        undeclared = []
+        seen: set[str] = set()
+        for method, template, response in answered:
+            operation = document["paths"][template][method]
+            declared = operation["responses"][str(response.status_code)].get("headers", {})  # type: ignore[index]
+            for name in API_HEADERS:
+                if name.lower() in response.headers:
+                    seen.add(name)
+                    if name not in declared:
+                        undeclared.append((method, template, response.status_code, name))
+
+        assert undeclared == []
+        assert seen == set(API_HEADERS)  # the flows above meet every header
