@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import (
@@ -42,21 +42,64 @@ STATUS_OF: dict[type[AppError], int] = {
 
 
 class Problem(BaseModel):
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    instance: str
+    """An error, as RFC 9457 problem details (`application/problem+json`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "post 01936f4e-8c2a-7b3d-9f10-2a4b6c8d0e1f does not exist",
+                    "instance": "/api/v1/posts/01936f4e-8c2a-7b3d-9f10-2a4b6c8d0e1f",
+                }
+            ]
+        }
+    )
+
+    type: str = Field(default="about:blank", description="`about:blank`: the status says it all")
+    title: str = Field(description="the status's phrase")
+    status: int = Field(description="the HTTP status, repeated")
+    detail: str = Field(description="what went wrong, for a person to read")
+    instance: str = Field(description="the path of the request")
 
 
 class ValidationIssue(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
+    """One invalid part of a request."""
+
+    loc: list[str | int] = Field(
+        description="where: `body`, `query`, `path` or `header`, then names"
+    )
+    msg: str = Field(description="what is wrong with it")
+    type: str = Field(description="a stable name of the kind of error, e.g. `string_too_long`")
 
 
 class ValidationProblem(Problem):
-    errors: list[ValidationIssue]
+    """A 422: the request was well-formed but some of its parts are invalid."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Unprocessable Entity",
+                    "status": 422,
+                    "detail": "the request is not valid; see errors",
+                    "instance": "/api/v1/posts",
+                    "errors": [
+                        {
+                            "loc": ["body", "title"],
+                            "msg": "String should have at most 200 characters",
+                            "type": "string_too_long",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    errors: list[ValidationIssue] = Field(description="every invalid part, one entry each")
 
 
 def problem_response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 
@@ -128,3 +129,53 @@ class TestDeclaredHeaders:
 
         assert undeclared == []
         assert seen == set(API_HEADERS)  # the flows above meet every header
+
+
+def _body_schemas(document: dict[str, Any]) -> set[str]:
+    """The schemas used as a whole request or response body."""
+    names = set()
+    for item in document["paths"].values():
+        for operation in item.values():
+            bodies = [operation.get("requestBody", {})]
+            bodies += list(operation.get("responses", {}).values())
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    reference = media.get("schema", {}).get("$ref", "")
+                    if reference:
+                        names.add(reference.rsplit("/", 1)[1])
+    return names
+
+
+class TestDescriptions:
+    async def test_every_field_and_parameter_is_described(self, client: httpx.AsyncClient) -> None:
+        document: dict[str, Any] = await _document(client)
+
+        fields = [
+            f"{name}.{field}"
+            for name, schema in document["components"]["schemas"].items()
+            for field, spec in schema.get("properties", {}).items()
+            if not spec.get("description")
+        ]
+        parameters = [
+            f"{method} {path} {parameter['name']}"
+            for path, item in document["paths"].items()
+            for method, operation in item.items()
+            for parameter in operation.get("parameters", [])
+            if not parameter.get("description")
+        ]
+        assert (fields, parameters) == ([], [])
+
+    async def test_every_body_has_an_example(self, client: httpx.AsyncClient) -> None:
+        document: dict[str, Any] = await _document(client)
+        schemas = document["components"]["schemas"]
+
+        bodies = _body_schemas(document)
+        assert {"PostCommand", "PostOut", "SignInForm", "Problem"} <= bodies
+        assert [name for name in sorted(bodies) if not schemas[name].get("examples")] == []
+
+    async def test_q_says_it_searches_titles_only(self, client: httpx.AsyncClient) -> None:
+        document: dict[str, Any] = await _document(client)
+        parameters = document["paths"]["/api/v1/posts"]["get"]["parameters"]
+
+        [q] = [parameter for parameter in parameters if parameter["name"] == "q"]
+        assert "titles only" in q["description"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
@@ -18,9 +18,15 @@ from app.domain.identity import is_well_formed_id
 class CommentCommand(BaseModel):
     """What a reader writes under a post."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"body": "The OR form made the difference for us too."}]},
+    )
 
-    body: Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)] = Field(
+        description=f"1 to {BODY_MAX:,} characters"
+    )
 
 
 class CommentCommandService(CommandService):

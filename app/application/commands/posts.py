@@ -40,14 +40,34 @@ Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX, pattern
 Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(_unique_tags)]
 
 
+TITLE_DESCRIPTION = f"1 to {TITLE_MAX} characters"
+BODY_DESCRIPTION = f"1 to {BODY_MAX:,} characters"
+TAGS_DESCRIPTION = (
+    f"up to {TAGS_MAX} distinct tags of 1 to {TAG_MAX} characters (a-z, 0-9, -); "
+    "a repeated tag counts once"
+)
+
+
 class PostCommand(BaseModel):
     """The full content of a post, as written on create and on replace."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Keyset paging on MariaDB",
+                    "body": "Why OFFSET slows down with depth, and what a cursor does instead.",
+                    "tags": ["databases", "performance"],
+                }
+            ]
+        },
+    )
 
-    title: Title
-    body: Body
-    tags: Tags = Field(default_factory=list)
+    title: Title = Field(description=TITLE_DESCRIPTION)
+    body: Body = Field(description=BODY_DESCRIPTION)
+    tags: Tags = Field(default_factory=list, description=TAGS_DESCRIPTION)
 
 
 def _not_shown(schema: dict[str, Any]) -> None:
@@ -61,11 +81,17 @@ class PostPatch(BaseModel):
     # Plain types, no `| None`: an invalid value gets one error at its own location (a
     # union would add one per member, named after pydantic's internals). Which fields
     # were given is `model_fields_set`.
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"minProperties": 1, "examples": [{"title": "Keyset paging, revisited"}]},
+    )
 
-    title: Title = Field(default="", json_schema_extra=_not_shown)
-    body: Body = Field(default="", json_schema_extra=_not_shown)
-    tags: Tags = Field(default_factory=list, json_schema_extra=_not_shown)
+    title: Title = Field(default="", description=TITLE_DESCRIPTION, json_schema_extra=_not_shown)
+    body: Body = Field(default="", description=BODY_DESCRIPTION, json_schema_extra=_not_shown)
+    tags: Tags = Field(
+        default_factory=list, description=TAGS_DESCRIPTION, json_schema_extra=_not_shown
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from app.application.clock import Clock
 from app.application.handlers import CommandService, command_handler
@@ -36,11 +43,21 @@ DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=DISPLAY_
 
 
 class RegisterUser(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A new account."""
 
-    email: Email
-    password: Password
-    display_name: DisplayName
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {"email": "ada@example.com", "password": "correct horse", "display_name": "Ada"}
+            ]
+        },
+    )
+
+    email: Email = Field(description="unique, in any case; the sign-in name")
+    password: Password = Field(description="8 to 128 characters")
+    display_name: DisplayName = Field(description="1 to 50 characters, shown with the posts")
 
 
 class UserCommandService(CommandService):

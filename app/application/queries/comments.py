@@ -35,8 +35,10 @@ class CommentsQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: CommentsCursor | None = None
+    limit: int = Field(default=20, ge=1, le=100, description="comments per page, 1 to 100")
+    cursor: CommentsCursor | None = Field(
+        default=None, description="the previous page's `next_cursor`; absent for the first page"
+    )
 
     @property
     def after(self) -> CommentsPosition | None:

@@ -49,17 +49,27 @@ class PostsQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    author_id: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = None
+    author_id: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = Field(
+        default=None, description="only this user's posts"
+    )
     tag: (
         Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=TAG_PATTERN)] | None
-    ) = None
+    ) = Field(default=None, description="only posts carrying this tag")
     q: (
         Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
         | None
-    ) = None
-    order: Order = "desc"
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: PostsCursor | None = None
+    ) = Field(
+        default=None,
+        description="only posts whose title contains this text, in any case (titles only, "
+        "not bodies or tags; `%` and `_` match themselves)",
+    )
+    order: Order = Field(default="desc", description="`desc`: newest first; `asc`: oldest first")
+    limit: int = Field(default=20, ge=1, le=100, description="posts per page, 1 to 100")
+    cursor: PostsCursor | None = Field(
+        default=None,
+        description="the previous page's `next_cursor`, issued for the same `order`; "
+        "absent for the first page",
+    )
 
     _decoded: tuple[str, PostsPosition] | None = PrivateAttr(default=None)
     """The cursor decoded at validation, so a request decodes it once more at most."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from app.application.commands.comments import CommentCommand, CommentCommandService
 from app.application.queries.comments import CommentQueryService, CommentsQuery
 from app.interface.dependencies import CurrentUserId, for_public_read, provided
+from app.interface.parameters import CommentId, PostId
 from app.interface.problems import problem_responses
 from app.interface.schemas.comments import CommentOut, CommentsPageOut
 
@@ -25,7 +26,7 @@ PublicCommentQueries = Annotated[CommentQueryService, Depends(for_public_read(Co
     responses=problem_responses(401, 404, 422),
 )
 async def create_comment(
-    post_id: str,
+    post_id: PostId,
     command: CommentCommand,
     user_id: CurrentUserId,
     comments: CommentCommands,
@@ -39,7 +40,7 @@ async def create_comment(
 
 @router.get("", response_model=CommentsPageOut, responses=problem_responses(404, 422))
 async def list_comments(
-    post_id: str, query: Annotated[CommentsQuery, Query()], comments: PublicCommentQueries
+    post_id: PostId, query: Annotated[CommentsQuery, Query()], comments: PublicCommentQueries
 ) -> CommentsPageOut:
     """A page of the post's comments, oldest first; follow `next_cursor` for the next page."""
     result = await comments.get_comments(post_id, query)
@@ -51,7 +52,9 @@ async def list_comments(
 
 
 @router.get("/{comment_id}", response_model=CommentOut, responses=problem_responses(404))
-async def get_comment(post_id: str, comment_id: str, comments: PublicCommentQueries) -> CommentOut:
+async def get_comment(
+    post_id: PostId, comment_id: CommentId, comments: PublicCommentQueries
+) -> CommentOut:
     """One comment of the post."""
     comment = await comments.get_comment(post_id, comment_id)
     return CommentOut.model_validate(comment, from_attributes=True)
@@ -64,7 +67,7 @@ async def get_comment(post_id: str, comment_id: str, comments: PublicCommentQuer
     responses=problem_responses(401, 403, 404),
 )
 async def delete_comment(
-    post_id: str, comment_id: str, user_id: CurrentUserId, comments: CommentCommands
+    post_id: PostId, comment_id: CommentId, user_id: CurrentUserId, comments: CommentCommands
 ) -> Response:
     """Delete a comment (its author, or the post's author)."""
     await comments.delete_comment(post_id, comment_id, user_id=user_id)

@@ -17,6 +17,7 @@ from app.interface.dependencies import (
     PublicPostQueries,
 )
 from app.interface.etags import accepted_versions, etag_of, none_match
+from app.interface.parameters import PostId
 from app.interface.problems import problem_responses
 from app.interface.schemas.posts import PostOut, PostsPageOut
 
@@ -118,7 +119,7 @@ async def list_posts(query: Annotated[PostsQuery, Query()], posts: PublicPostQue
     responses={304: {"description": "Not Modified"}, **problem_responses(404)},
     openapi_extra={"parameters": [IF_NONE_MATCH_PARAMETER]},
 )
-async def get_post(post_id: str, posts: PublicPostQueries, request: Request) -> Response:
+async def get_post(post_id: PostId, posts: PublicPostQueries, request: Request) -> Response:
     """One post, with its ETag."""
     post = await posts.get_post(post_id)
     etag = etag_of(post.id, post.version)
@@ -135,7 +136,7 @@ async def get_post(post_id: str, posts: PublicPostQueries, request: Request) -> 
     openapi_extra=CONDITIONAL_WRITE,
 )
 async def replace_post(
-    post_id: str,
+    post_id: PostId,
     command: PostCommand,
     user_id: CurrentUserId,
     posts: PostCommands,
@@ -158,7 +159,7 @@ async def replace_post(
     openapi_extra=CONDITIONAL_WRITE,
 )
 async def patch_post(
-    post_id: str,
+    post_id: PostId,
     patch: PostPatch,
     user_id: CurrentUserId,
     posts: PostCommands,
@@ -182,7 +183,7 @@ async def patch_post(
     openapi_extra=CONDITIONAL_WRITE,
 )
 async def delete_post(
-    post_id: str, user_id: CurrentUserId, posts: PostCommands, if_match: IfMatch
+    post_id: PostId, user_id: CurrentUserId, posts: PostCommands, if_match: IfMatch
 ) -> Response:
     """Delete a post (author only)."""
     await posts.delete_post(

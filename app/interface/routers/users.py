@@ -11,6 +11,7 @@ from app.interface.dependencies import (
     UserCommands,
     UserQueries,
 )
+from app.interface.parameters import UserId
 from app.interface.problems import problem_responses
 from app.interface.schemas.users import PublicProfileOut, UserOut, UserStatsOut
 
@@ -48,7 +49,7 @@ async def get_current_user(user_id: SignedInReader, users: UserQueries) -> UserO
     response_model=PublicProfileOut,
     responses=problem_responses(404),
 )
-async def get_user_profile(user_id: str, users: PublicUserQueries) -> PublicProfileOut:
+async def get_user_profile(user_id: UserId, users: PublicUserQueries) -> PublicProfileOut:
     """What anyone may see of a user."""
     return PublicProfileOut.model_validate(await users.get_user(user_id), from_attributes=True)
 
@@ -58,7 +59,7 @@ async def get_user_profile(user_id: str, users: PublicUserQueries) -> PublicProf
     response_model=UserStatsOut,
     responses=problem_responses(404),
 )
-async def get_user_stats(user_id: str, users: PublicUserQueries) -> UserStatsOut:
+async def get_user_stats(user_id: UserId, users: PublicUserQueries) -> UserStatsOut:
     """How many current posts the user has, when the newest was created, and how many
     current comments the user has.
 
