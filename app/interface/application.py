@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from app.application.outbox_relay import OutboxRelay
 from app.interface.dependencies import ProvidersByType, requested_types
+from app.interface.docs import install_docs
 from app.interface.head_requests import HeadRequests
 from app.interface.limits import RequestLimits
 from app.interface.middleware import RequestMiddleware
@@ -85,9 +86,12 @@ def build_api(
         # Operation ids are the route functions' names (create_post, list_posts), which
         # generated clients turn into method names; they are unique (checked by a test).
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # served by install_docs, with local assets
+        redoc_url=None,
     )
     api.state.container = container
     api.state.providers = providers = ProvidersByType(container.providers)
+    install_docs(api)
     install_problem_handlers(api)
     install_trailing_slash_redirect(api)
     # The last added runs first: every request, even one refused for its size, gets an

@@ -91,8 +91,8 @@ class RequestMiddleware:
         endpoint = scope.get("endpoint")
         if endpoint is not None:
             for route in getattr(scope.get("app"), "routes", ()):
-                if getattr(route, "endpoint", None) is endpoint:
-                    return str(route.path)
+                if endpoint in (getattr(route, "endpoint", None), getattr(route, "app", None)):
+                    return str(route.path)  # a route, or a mount such as /docs/assets
         return UNMATCHED
 
     @staticmethod
