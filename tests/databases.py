@@ -116,6 +116,12 @@ async def drop_database(database: ScratchDatabase) -> None:
         await server.dispose()
 
 
+async def session_status(connection: AsyncConnection, name: str) -> int:
+    """A MariaDB session status counter of this connection (`Com_rollback`, ...)."""
+    query = text("SHOW SESSION STATUS LIKE :name").bindparams(name=name)
+    return int((await connection.execute(query)).one()[1])
+
+
 @dataclass(frozen=True)
 class BoundStorage:
     """Session factory and read connections that all live inside one outer transaction."""

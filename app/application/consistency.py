@@ -58,8 +58,9 @@ class ReadYourWrites:
 
     async def wrote(self, user_id: str) -> None:
         """Send the user's reads to the primary for the window."""
-        if self._cache is not None and self._window > 0:
-            await self._cache.increment_many(self.marker(user_id))
+        marker = self.marker(user_id)
+        if marker and self._cache is not None:
+            await self._cache.increment_many(marker)
 
     async def begin_read(self, user_id: str | None) -> None:
         """Decide, for the current request, where its reads go."""

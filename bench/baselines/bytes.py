@@ -1,32 +1,18 @@
 """Baseline (g): a bare Starlette route answering with the cached bytes from Redis.
 
 No FastAPI, no pydantic, no dependency: one Redis GET and the bytes as they are stored.
-This is the cache's ceiling on this machine; the key is seeded as in baseline (d).
+This is the cache's ceiling on this machine; the key is seeded by baseline (d)'s lifespan.
 """
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.baselines.redis_get import key, redis, seed_key
-from bench.baselines.shared import PATH, setting
-
-
-@asynccontextmanager
-async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-    post_id = setting("BENCH_POST_ID")
-    if post_id:
-        await seed_key(post_id)
-    try:
-        yield
-    finally:
-        await redis.aclose()
+from bench.baselines.redis_get import key, lifespan, redis
+from bench.baselines.shared import PATH
 
 
 async def get_post(request: Request) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from redis.asyncio import Redis
@@ -32,7 +33,7 @@ def key(post_id: str) -> str:
     return f"{PREFIX}:baseline:post:{post_id}"
 
 
-async def seed_key(post_id: str) -> None:
+async def _seed_key(post_id: str) -> None:
     engine = make_engine()
     try:
         async with engine.connect() as connection:
@@ -46,10 +47,11 @@ async def seed_key(post_id: str) -> None:
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """Seeds the key, and closes the client at the end (baseline g shares it)."""
     post_id = setting("BENCH_POST_ID")
     if post_id:
-        await seed_key(post_id)
+        await _seed_key(post_id)
     try:
         yield
     finally:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import event, insert, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application.handlers import QueryService, query_handler
 from app.application.ports.readers import PostView
@@ -16,7 +16,7 @@ from app.infra.db.engines import build_engine
 from app.infra.db.tables import users
 from app.infra.db.units_of_work import SqlReadUnitOfWork
 from tests.contract.builders import T0
-from tests.databases import ENGINE_OPTIONS, UNREACHABLE_MARIADB_URL, ScratchDatabase
+from tests.databases import ENGINE_OPTIONS, UNREACHABLE_MARIADB_URL, ScratchDatabase, session_status
 
 
 @pytest.fixture
@@ -87,12 +87,12 @@ class TestReadConnectionsOnMariaDB:
         self, read_engine: AsyncEngine
     ) -> None:
         async with read_engine.connect() as connection:
-            before = await _session_status(connection, "Com_rollback")
+            before = await session_status(connection, "Com_rollback")
         for _ in range(3):
             async with SqlReadUnitOfWork(read_engine.connect) as uow:
                 await uow.posts.get("nothing")
         async with read_engine.connect() as connection:
-            after = await _session_status(connection, "Com_rollback")
+            after = await session_status(connection, "Com_rollback")
 
         assert after == before
 
@@ -114,8 +114,3 @@ class TestReadConnectionsOnMariaDB:
                 await admin.execute(text(f"KILL CONNECTION {int(pooled_id)}"))
             async with SqlReadUnitOfWork(read_engine.connect) as uow:
                 await uow.posts.get("nothing")
-
-
-async def _session_status(connection: AsyncConnection, name: str) -> int:
-    query = text("SHOW SESSION STATUS LIKE :name").bindparams(name=name)
-    return int((await connection.execute(query)).one()[1])

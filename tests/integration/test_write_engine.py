@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.application.handlers import CommandService, command_handler
 from app.domain.errors import StaleConnection
@@ -23,6 +23,7 @@ from tests.databases import (
     ScratchDatabase,
     create_mariadb_database,
     drop_database,
+    session_status,
 )
 from tests.fakes.units_of_work import NO_EFFECTS
 
@@ -91,13 +92,13 @@ class TestWriteConnections:
     ) -> None:
         sessions = async_sessionmaker(bind=engine, expire_on_commit=False)
         async with engine.begin() as connection:
-            before = await _session_status(connection, "Com_rollback")
+            before = await session_status(connection, "Com_rollback")
         for number in range(3):
             async with SqlWriteUnitOfWork(sessions, effects=NO_EFFECTS) as uow:
                 await uow.session.execute(insert(users).values(**a_user(number)))
                 await uow.commit()
         async with engine.begin() as connection:
-            after = await _session_status(connection, "Com_rollback")
+            after = await session_status(connection, "Com_rollback")
             count = (await connection.execute(select(func.count()).select_from(users))).scalar()
 
         assert after == before
@@ -162,8 +163,3 @@ async def _kill_the_pooled_connection(engine: AsyncEngine, database: ScratchData
             await connection.execute(text(f"KILL CONNECTION {int(pooled_id)}"))
     finally:
         await admin.dispose()
-
-
-async def _session_status(connection: AsyncConnection, name: str) -> int:
-    query = text("SHOW SESSION STATUS LIKE :name").bindparams(name=name)
-    return int((await connection.execute(query)).one()[1])
