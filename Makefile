@@ -1,27 +1,43 @@
-# Everything installs into .venv from the pinned requirements.lock.
+# Everything installs from uv.lock (hashed pins): .venv holds the runtime and the dev group,
+# .venv-prod (make serve-prod) the runtime only. uv comes from the package index into .tools
+# when it is not on PATH.
 PYTHON ?= python3
 VENV ?= .venv
+PROD_VENV ?= .venv-prod
 BIN := $(VENV)/bin
+UV_VERSION ?= 0.13.9
+UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 HOST ?= 127.0.0.1
 MUTATION_MINIMUM ?= 85
 PORT ?= 8000
 export HOST PORT
+# uv picks the interpreter make was given and never downloads one
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve-prod migrate test lint format lock clean bench mutation
+.PHONY: install install-prod run serve-prod migrate test lint format lock clean bench mutation
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+install-prod: $(PROD_VENV)/.installed
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet
+	touch $@
+
+$(PROD_VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(PROD_VENV) $(UV) sync --locked --no-dev --quiet
 	touch $@
 
 run: migrate ## serve on the embedded defaults (SQLite in ./app.db, no server needed)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
 
-serve-prod: install ## WEB_CONCURRENCY processes (default 2) on one port; migrate first, as a release step
-	$(BIN)/gunicorn app.main:app -c gunicorn.conf.py
+serve-prod: install-prod ## WEB_CONCURRENCY processes (default 2) on one port, from the runtime-only .venv-prod; migrate first, as a release step
+	$(PROD_VENV)/bin/gunicorn app.main:app -c gunicorn.conf.py
 
 migrate: install ## bring the configured database to the latest schema
 	$(BIN)/alembic upgrade head
@@ -49,13 +65,8 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lock: ## re-pin every dependency after changing pyproject.toml
-	rm -rf .lock-venv
-	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet '.[dev]'
-	.lock-venv/bin/python -m pip freeze --exclude cqrs-service > requirements.lock
-	rm -rf .lock-venv build *.egg-info
+lock: | $(UV) ## re-lock after editing pyproject.toml (keeps current pins; LOCK_FLAGS=--upgrade moves all to the newest)
+	$(UV) lock $(LOCK_FLAGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants
+	rm -rf $(VENV) $(PROD_VENV) .tools .pytest_cache .mypy_cache .ruff_cache mutants
