@@ -52,6 +52,7 @@ from app.infra.security.argon2_hasher import Argon2PasswordHasher
 from app.infra.security.jwt_codec import JwtTokenCodec
 from app.infra.settings import Settings, load_settings
 from app.infra.throttling import build_attempt_counter
+from app.infra.tracing import build_tracer_provider, instrumented
 
 
 class Container(containers.DeclarativeContainer):
@@ -159,6 +160,19 @@ class Container(containers.DeclarativeContainer):
         sweep_after_seconds=settings.provided.outbox_sweep_after_seconds,
         clock=clock,
         max_attempts=settings.provided.outbox_max_attempts,
+    )
+
+    # -- tracing: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (a test overrides
+    # tracer_provider with its own, in-memory one)
+    tracer_provider = providers.Singleton(build_tracer_provider, settings)
+    tracing = providers.Resource(
+        instrumented,
+        tracer_provider,
+        engines=providers.List(write_engine, read_engine),
+        redis=redis_client,
+        celery=providers.Callable(
+            lambda name: name == "celery", settings.provided.messaging_in_use
+        ),
     )
 
     # -- the process: readiness, start and stop -------------------------------------------

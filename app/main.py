@@ -15,15 +15,19 @@ from containers import Container
 
 def create_app(container: Container | None = None) -> FastAPI:
     from app.infra.logs import configure_logging, uses_json
+    from app.infra.tracing import use_globally
     from app.interface.application import build_api
     from app.interface.middleware import RequestIdLogFilter
 
     container = container or Container()
     settings = container.settings()
+    tracer_provider = container.tracer_provider()
+    use_globally(tracer_provider)
     configure_logging(
         level=settings.log_level,
         json_lines=uses_json(settings.log_format, settings.app_profile),
         filters=[RequestIdLogFilter()],
+        traced=tracer_provider is not None,
     )
     return build_api(
         container,
@@ -33,6 +37,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         max_url_bytes=settings.max_url_bytes,
         max_header_bytes=settings.max_header_bytes,
         cors_allowed_origins=settings.cors_allowed_origins,
+        tracer_provider=tracer_provider,
     )
 
 

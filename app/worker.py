@@ -21,12 +21,14 @@ from celery.signals import (
     worker_process_shutdown,
     worker_shutdown,
 )
+from dependency_injector import providers
 
 from app.infra.logs import configure_logging, uses_json
 from app.infra.messaging.celery_app import HANDLE_EVENT, SWEEP_OUTBOX, create_celery
 from app.infra.messaging.event_codec import decode
 from app.infra.observability import count_task
 from app.infra.settings import load_settings
+from app.infra.tracing import build_tracer_provider, instrument_celery, use_globally
 from containers import Container
 
 logger = logging.getLogger(__name__)
@@ -35,12 +37,19 @@ RETRY_DELAY_MAX = 60
 
 settings = load_settings()
 celery = create_celery(settings)
+# Tracing, when on: set up before any task runs, so that Celery's task spans continue the
+# trace that each message's headers carry (from the request that wrote the event).
+tracer_provider = build_tracer_provider(settings)
+use_globally(tracer_provider)
+instrument_celery(tracer_provider)
 
 
 def _configure_logging(**_: object) -> None:
     """The worker logs like the API (Celery leaves logging alone when this is connected)."""
     configure_logging(
-        level=settings.log_level, json_lines=uses_json(settings.log_format, settings.app_profile)
+        level=settings.log_level,
+        json_lines=uses_json(settings.log_format, settings.app_profile),
+        traced=tracer_provider is not None,
     )
 
 
@@ -66,6 +75,7 @@ class WorkerRuntime:
             self._thread = threading.get_ident()
             self._runner = asyncio.Runner()
             self._container = Container()
+            self._container.tracer_provider.override(providers.Object(tracer_provider))
             self._runner.run(self._start(self._container))
         assert self._container is not None
         return self._runner.run(work(self._container))

@@ -7,6 +7,8 @@ import os
 from app.infra.settings import Settings
 
 MACHINE_VARIABLES = ("CONFIG_FILE", "ENV_FILE")
+LIBRARY_PREFIXES = ("OTEL_", "FASTAPI_OTEL_")
+"""Variables that libraries read themselves (the OpenTelemetry SDK's exporter settings)."""
 
 
 def settings_variables() -> list[str]:
@@ -19,4 +21,7 @@ def isolate_from_the_machine() -> None:
     for name in settings_variables():  # names are matched case-insensitively
         os.environ.pop(name, None)
         os.environ.pop(name.lower(), None)
+    for name in list(os.environ):
+        if name.upper().startswith(LIBRARY_PREFIXES):
+            del os.environ[name]
     os.environ["ENV_FILE"] = ""

@@ -32,6 +32,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from app.application.consistency import reads_from_primary
 from app.application.ports.cache import Cache
+from app.application.tracing import span
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -223,13 +224,17 @@ class _CachedMethod(Generic[R]):
             return await self.method(service, *args, **kwargs)
         key = results.keys.entry(self.qualname, arguments_digest(args, kwargs))
         tags = self.tags(*args, **kwargs) if self.tags else ()
-        entry, *raw_versions = await results.cache.get_many([key, *map(results.keys.tag, tags)])
-        header = _COMPACT_JSON.encode(_versions(raw_versions)).encode()
-        if entry is not None:
-            stored_header, _, payload = entry.partition(b"\n")
-            if stored_header == header:
-                results.count("hit")
-                return self.adapter().validate_json(payload)
+        with span("cache.lookup", {"cache.method": self.qualname}) as lookup:
+            entry, *raw_versions = await results.cache.get_many([key, *map(results.keys.tag, tags)])
+            header = _COMPACT_JSON.encode(_versions(raw_versions)).encode()
+            hit, payload = False, b""
+            if entry is not None:
+                stored_header, _, payload = entry.partition(b"\n")
+                hit = stored_header == header
+            lookup.set_attribute("cache.hit", hit)
+        if hit:
+            results.count("hit")
+            return self.adapter().validate_json(payload)
         results.count("miss")
 
         async def compute() -> R:

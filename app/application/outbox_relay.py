@@ -10,7 +10,8 @@ event is lost. A row is marked sent only once the publisher has it (the broker
 confirmed it, or the in-process consumers handled it); a row that fails stays unsent and
 does not hold back the others. After a failure, commits leave publishing to the sweep
 for a few seconds, so a broker outage never piles up work behind requests. Publishing
-twice is harmless: consumers are idempotent.
+twice is harmless: consumers are idempotent. Each batch is traced (`outbox.relay`,
+`outbox.sweep`), and each event's publication continues the trace of its commit.
 
 An event whose consumers keep failing (a poison event) is not retried forever: each
 failed delivery is counted, and at `max_attempts` the event is dead. A dead event is
@@ -36,6 +37,7 @@ from typing import Any
 from app.application.clock import Clock
 from app.application.ports.messaging import EventPublisher, OutboxKick
 from app.application.ports.units_of_work import WriteUnitOfWorkFactory
+from app.application.tracing import span
 from app.domain.events import DomainEvent
 
 logger = logging.getLogger(__name__)
@@ -104,18 +106,21 @@ class OutboxRelay:
             for event_id in batch:
                 del self._queued[event_id]
             try:
-                async with self._write_uow() as uow:
-                    events = await uow.outbox.unsent(batch)
-                await self._send(events)
+                with span("outbox.relay", {"messaging.batch.message_count": len(batch)}):
+                    async with self._write_uow() as uow:
+                        events = await uow.outbox.unsent(batch)
+                    await self._send(events)
             except Exception:
                 logger.warning("events not published yet; the sweep will send them", exc_info=True)
 
     async def sweep(self) -> int:
         """Publish events left unsent for longer than the sweep delay; how many were sent."""
         cutoff = self._clock() - self._sweep_after
-        async with self._write_uow() as uow:
-            events = await uow.outbox.due(before=cutoff, limit=SWEEP_BATCH)
-        return await self._send(events)
+        with span("outbox.sweep") as sweeping:
+            async with self._write_uow() as uow:
+                events = await uow.outbox.due(before=cutoff, limit=SWEEP_BATCH)
+            sweeping.set_attribute("messaging.batch.message_count", len(events))
+            return await self._send(events)
 
     async def _send(self, events: Sequence[DomainEvent]) -> int:
         """Publish the events and mark those handed over as sent; one that fails stays

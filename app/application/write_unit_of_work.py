@@ -19,6 +19,7 @@ from app.application import cache_tags
 from app.application.caching import TAG_COUNTER_TTL_SECONDS, ResultCache
 from app.application.consistency import ReadYourWrites, current_actor
 from app.application.ports.messaging import Outbox, OutboxKick
+from app.application.tracing import span
 from app.domain.events import RecordsEvents
 
 logger = logging.getLogger(__name__)
@@ -109,15 +110,25 @@ class WriteUnitOfWorkBase(ABC):
         seen, self._seen = self._seen, []
         events = [event for aggregate in seen for event in aggregate.pull_events()]
         stale = self._touched | cache_tags.stale_after(events)  # before anything is written
-        if events:
-            await self.outbox.add(events)
-        await self._commit_transaction()
-        self._touched = set()
-        try:
-            await self._effects.after_commit(stale, [event.event_id for event in events])
-        except Exception:
-            # The commit stands; a cache that cannot be told fails open on reads too.
-            logger.warning("post-commit cache work failed", exc_info=True)
+        # The outbox stores this span's context with the events: their consumers' spans
+        # join the trace of the commit that wrote them.
+        with span(
+            "uow.commit",
+            {
+                "uow.events": len(events),
+                "uow.event_types": sorted({type(event).__name__ for event in events}),
+                "uow.stale_tags": len(stale),
+            },
+        ):
+            if events:
+                await self.outbox.add(events)
+            await self._commit_transaction()
+            self._touched = set()
+            try:
+                await self._effects.after_commit(stale, [event.event_id for event in events])
+            except Exception:
+                # The commit stands; a cache that cannot be told fails open on reads too.
+                logger.warning("post-commit cache work failed", exc_info=True)
 
     async def rollback(self) -> None:
         self._forget()

@@ -21,6 +21,9 @@ from app.domain.identity import new_id
 class DomainEvent:
     occurred_at: datetime
     event_id: str = field(default_factory=new_id)
+    trace_context: str | None = field(default=None, compare=False, repr=False)
+    """The trace context of the commit that wrote the event, as the outbox keeps it with
+    the event (opaque here; None when tracing is off). Not part of the payload."""
 
     registry: ClassVar[dict[str, type[DomainEvent]]] = {}
     """Every event type by its name (the name stored in the outbox)."""

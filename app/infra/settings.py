@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import quote
 
-from pydantic import PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     max_url_bytes: PositiveInt
     max_header_bytes: PositiveInt
     cors_allowed_origins: Annotated[list[str], NoDecode]
+
+    # Tracing: on when an OTLP endpoint is given (the OpenTelemetry variables' names).
+    otel_exporter_otlp_endpoint: str
+    otel_service_name: str
+    otel_traces_sampler: Literal[
+        "always_on",
+        "always_off",
+        "traceidratio",
+        "parentbased_always_on",
+        "parentbased_always_off",
+        "parentbased_traceidratio",
+    ]
+    otel_traces_sampler_arg: Annotated[float, Field(ge=0.0, le=1.0)]
 
     # Secret: a full URL may carry the password.
     database_url: SecretStr

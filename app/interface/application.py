@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry.trace import TracerProvider
 
 from app.application.outbox_relay import OutboxRelay
 from app.interface.dependencies import ProvidersByType, requested_types
@@ -36,6 +38,31 @@ CORS_RESPONSE_HEADERS = ("ETag", "Location", "Retry-After", "X-Request-ID", "Ide
 CORS_MAX_AGE_SECONDS = 600
 
 
+UNTRACED_PATHS = ("/health/", "/metrics")
+"""Probes and scrapes: frequent, and nothing to follow in a trace."""
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return str(scope.get("path", "")).startswith(UNTRACED_PATHS)
+
+
+def _telemetry(opentelemetry: bool, tracer_provider: TracerProvider | None) -> TelemetryConfig:
+    """FastAPI's own telemetry: for the global providers when OPENTELEMETRY is on, and
+    request spans for the service's tracer provider when tracing is on. Dependency and
+    serialisation spans stay off; the request span's children are the service's own."""
+    telemetry: TelemetryConfig = {
+        "tracing": opentelemetry,
+        "metrics": opentelemetry,
+        "logs": opentelemetry,
+    }
+    if tracer_provider is not None:
+        telemetry["tracer_provider"] = tracer_provider
+        telemetry["tracing"] = True
+        telemetry["operation_spans"] = False
+        telemetry["exclude"] = _untraced
+    return telemetry
+
+
 class ResourceContainer(Protocol):
     @property
     def providers(self) -> Mapping[str, Any]: ...
@@ -60,6 +87,7 @@ def build_api(
     max_url_bytes: int,
     max_header_bytes: int,
     cors_allowed_origins: Sequence[str] = (),
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -82,7 +110,7 @@ def build_api(
         version="1.0.0",
         summary="Users, tokens and posts, in four layers with CQRS and units of work.",
         lifespan=lifespan,
-        telemetry={"tracing": opentelemetry, "metrics": opentelemetry, "logs": opentelemetry},
+        telemetry=_telemetry(opentelemetry, tracer_provider),
         # Operation ids are the route functions' names (create_post, list_posts), which
         # generated clients turn into method names; they are unique (checked by a test).
         generate_unique_id_function=_operation_id,

@@ -23,6 +23,7 @@ from app.domain.events import DomainEvent, RecordsEvents
 from app.domain.posts import Post
 from app.domain.users import User, email_key
 from app.infra.messaging.event_codec import decode, encode
+from app.infra.tracing import current_trace_context
 from tests.fakes.storage import FakeTables, OutboxEntry, StoredRefreshToken
 
 TablesSource = Callable[[], Awaitable[FakeTables]]
@@ -300,9 +301,12 @@ class FakeOutbox(FakeRepository):
 
     async def add(self, events: Sequence[DomainEvent]) -> None:
         tables = await self._begin()
+        trace_context = current_trace_context()
         for event in events:
             kind, payload = encode(event)
-            tables.outbox[event.event_id] = OutboxEntry(kind, payload, event.occurred_at)
+            tables.outbox[event.event_id] = OutboxEntry(
+                kind, payload, event.occurred_at, trace_context=trace_context
+            )
 
     async def unsent(self, event_ids: Sequence[str]) -> list[DomainEvent]:
         tables = await self._begin()
@@ -331,7 +335,7 @@ class FakeOutbox(FakeRepository):
         events = []
         for event_id, entry in ordered:
             try:
-                events.append(decode(entry.kind, entry.payload))
+                events.append(decode(entry.kind, entry.payload, entry.trace_context))
             except ValueError:
                 logger.error(
                     "event %s of unknown type %r stays in the outbox", event_id, entry.kind

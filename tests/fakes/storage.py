@@ -40,6 +40,7 @@ class OutboxEntry:
     sent_at: datetime | None = None
     attempts: int = 0
     dead_at: datetime | None = None
+    trace_context: str | None = None
 
     @property
     def waiting(self) -> bool:

@@ -6,6 +6,7 @@ runs the linter there: the contract named must break, so none of them is vacuous
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,10 @@ BAD_IMPORTS = {
     "Domain and application use no framework": (
         "app/application/bad_import.py",
         "import sqlalchemy\n",
+    ),
+    "The domain knows no telemetry": (
+        "app/domain/bad_import.py",
+        "import opentelemetry.trace\n",
     ),
     "Only the entry point knows the composition root": (
         "app/infra/messaging/bad_import.py",
@@ -67,3 +72,46 @@ def test_a_bad_import_breaks_its_contract(contract: str, tmp_path: Path) -> None
     assert result.returncode != 0
     broken = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
     assert [line for line in broken if line.startswith(contract)], result.stdout
+
+
+OPENTELEMETRY_API = {"opentelemetry", "opentelemetry.trace", "opentelemetry.util.types"}
+"""What the application may import of OpenTelemetry: the API, a no-op without the SDK
+(import-linter names external packages by their top level only, so this is checked here)."""
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _telemetry_imports(root: Path) -> dict[str, set[str]]:
+    found = {}
+    for path in sorted((root / "app" / "application").rglob("*.py")):
+        telemetry = {
+            name for name in _imported_modules(path) if name.split(".")[0] == "opentelemetry"
+        }
+        if telemetry:
+            found[str(path.relative_to(root))] = telemetry
+    return found
+
+
+def test_the_application_imports_only_the_opentelemetry_api() -> None:
+    found = _telemetry_imports(ROOT)
+
+    assert found  # the application does write spans
+    assert all(names <= OPENTELEMETRY_API for names in found.values()), found
+
+
+def test_an_sdk_import_in_the_application_is_found(tmp_path: Path) -> None:
+    tree = _copy(tmp_path)
+    (tree / "app/application/bad_import.py").write_text("from opentelemetry.sdk import trace\n")
+
+    found = _telemetry_imports(tree)
+
+    assert found["app/application/bad_import.py"] == {"opentelemetry.sdk"}

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from app.application.tracing import span
 from app.domain.events import DomainEvent, domain_events
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class EventDispatcher:
     async def dispatch(self, event: DomainEvent) -> None:
         """Run every consumer of the event (each idempotent); the first failure raises."""
         for consumer in self._consumers_of(event):
-            await consumer([event])
+            await _consume(consumer, [event])
 
     async def dispatch_many(self, events: Sequence[DomainEvent]) -> list[str]:
         """Run the consumers of a batch; the ids of the events fully handled, in order.
@@ -69,7 +70,7 @@ class EventDispatcher:
     async def _run(self, consumer: Consumer, batch: list[DomainEvent]) -> set[str]:
         """The ids of the events the consumer could not handle."""
         try:
-            await consumer(batch)
+            await _consume(consumer, batch)
         except Exception:
             if len(batch) > 1:
                 logger.warning(
@@ -93,3 +94,22 @@ class EventDispatcher:
         for event in batch:
             failed.update(await self._run(consumer, [event]))
         return failed
+
+
+def consumer_name(consumer: Consumer) -> str:
+    """`WelcomeMail.on_user_registered`: the qualified name of a consumer's method."""
+    return str(getattr(consumer, "__qualname__", type(consumer).__qualname__))
+
+
+async def _consume(consumer: Consumer, batch: Sequence[DomainEvent]) -> None:
+    """One consumer's call, in a span of its own."""
+    name = consumer_name(consumer)
+    with span(
+        f"consume {name}",
+        {
+            "consumer": name,
+            "messaging.batch.message_count": len(batch),
+            "event.types": sorted({type(event).__name__ for event in batch}),
+        },
+    ):
+        await consumer(batch)

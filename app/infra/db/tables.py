@@ -25,6 +25,8 @@ SQLModel.metadata.naming_convention = {
 # SQLite (case folding is done explicitly, in `email_key` and `title_lower`).
 MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 ID_LENGTH = 36
+TRACE_CONTEXT_LENGTH = 512
+"""A W3C traceparent with a tracestate, as JSON (longer contexts are not kept)."""
 
 
 class UserRow(SQLModel, table=True):
@@ -144,6 +146,10 @@ class OutboxRow(SQLModel, table=True):
     """Deliveries whose consumers failed; at OUTBOX_MAX_ATTEMPTS the event is dead."""
     dead_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
     """Set when the event stopped being delivered; an operator may return it."""
+    trace_context: str | None = Field(
+        default=None, sa_column=Column(String(TRACE_CONTEXT_LENGTH), nullable=True)
+    )
+    """The W3C trace context of the commit that wrote the event (JSON), when traced."""
 
 
 class HandledEventRow(SQLModel, table=True):

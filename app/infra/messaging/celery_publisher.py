@@ -6,12 +6,14 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 
 from celery import Celery
 
 from app.domain.events import DomainEvent
 from app.infra.messaging.celery_app import HANDLE_EVENT
 from app.infra.messaging.event_codec import encode
+from app.infra.tracing import publishing
 
 CONFIRM_TIMEOUT_SECONDS = 5
 logger = logging.getLogger(__name__)
@@ -30,10 +32,13 @@ class CeleryPublisher:
         """One task per event, each confirmed by the broker before the next is sent."""
         loop = asyncio.get_running_loop()
         sent: list[str] = []
+        here = copy_context()  # the relay's or sweep's span: the publish span links to it
         for event in events:
             kind, payload = encode(event)
             try:
-                await loop.run_in_executor(self._threads, self._send, event.event_id, kind, payload)
+                await loop.run_in_executor(
+                    self._threads, here.run, self._send, event, kind, payload
+                )
             except Exception:
                 logger.warning(
                     "event %s (%s) not published; it stays in the outbox",
@@ -45,11 +50,12 @@ class CeleryPublisher:
             sent.append(event.event_id)
         return sent
 
-    def _send(self, event_id: str, kind: str, payload: str) -> None:
-        self._celery.send_task(
-            HANDLE_EVENT,
-            args=[kind, payload],
-            task_id=event_id,
-            retry=False,
-            confirm_timeout=CONFIRM_TIMEOUT_SECONDS,
-        )
+    def _send(self, event: DomainEvent, kind: str, payload: str) -> None:
+        with publishing([event]):  # its trace goes in the message's headers
+            self._celery.send_task(
+                HANDLE_EVENT,
+                args=[kind, payload],
+                task_id=event.event_id,
+                retry=False,
+                confirm_timeout=CONFIRM_TIMEOUT_SECONDS,
+            )

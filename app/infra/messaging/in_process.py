@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from app.application.consumers.dispatcher import EventDispatcher
 from app.domain.events import DomainEvent
+from app.infra.tracing import publishing
 
 
 class InProcessPublisher:
@@ -16,4 +17,5 @@ class InProcessPublisher:
         self._dispatcher = dispatcher
 
     async def publish(self, events: Sequence[DomainEvent]) -> list[str]:
-        return await self._dispatcher().dispatch_many(events)
+        with publishing(events):  # the consumers' spans join the first event's trace
+            return await self._dispatcher().dispatch_many(events)

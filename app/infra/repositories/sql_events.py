@@ -16,6 +16,7 @@ from app.domain.events import DomainEvent
 from app.infra.db.engines import READS_ONLY_OPTION
 from app.infra.db.tables import handled_events, outbox
 from app.infra.messaging.event_codec import decode, encode
+from app.infra.tracing import current_trace_context
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class SqlOutbox:
 
     async def add(self, events: Sequence[DomainEvent]) -> None:
         rows = []
+        trace_context = current_trace_context()  # the commit's span, when traced
         for event in events:
             kind, payload = encode(event)
             rows.append(
@@ -43,6 +45,7 @@ class SqlOutbox:
                     "type": kind,
                     "payload": payload,
                     "occurred_at": event.occurred_at,
+                    "trace_context": trace_context,
                 }
             )
         await self._session.execute(_INSERT, rows)
@@ -52,7 +55,7 @@ class SqlOutbox:
             return []
         await self._reading()
         return await self._events(
-            select(outbox.c.id, outbox.c.type, outbox.c.payload)
+            select(outbox.c.id, outbox.c.type, outbox.c.payload, outbox.c.trace_context)
             .where(outbox.c.id.in_(list(event_ids)), _waiting())
             .order_by(outbox.c.occurred_at, outbox.c.id)
         )
@@ -60,7 +63,7 @@ class SqlOutbox:
     async def due(self, *, before: datetime, limit: int) -> list[DomainEvent]:
         await self._reading()
         return await self._events(
-            select(outbox.c.id, outbox.c.type, outbox.c.payload)
+            select(outbox.c.id, outbox.c.type, outbox.c.payload, outbox.c.trace_context)
             .where(_waiting(), outbox.c.occurred_at < before)
             .order_by(outbox.c.occurred_at, outbox.c.id)
             .limit(limit)
@@ -70,7 +73,7 @@ class SqlOutbox:
         events = []
         for row in (await self._session.execute(query)).all():
             try:
-                events.append(decode(row.type, row.payload))
+                events.append(decode(row.type, row.payload, row.trace_context))
             except ValueError:
                 logger.error("event %s of unknown type %r stays in the outbox", row.id, row.type)
         return events
