@@ -75,12 +75,12 @@ def traced_container(**settings: Any) -> Container:
 
 def trace_id(span: ReadableSpan) -> int:
     assert span.context is not None
-    return span.context.trace_id
+    return int(span.context.trace_id)
 
 
 def span_id(span: ReadableSpan) -> int:
     assert span.context is not None
-    return span.context.span_id
+    return int(span.context.span_id)
 
 
 def parent_id(span: ReadableSpan) -> int | None:

@@ -81,7 +81,7 @@ OPENTELEMETRY_API = {"opentelemetry", "opentelemetry.trace", "opentelemetry.util
 
 def _imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
