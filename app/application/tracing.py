@@ -7,11 +7,12 @@ type only: exception messages (a driver's "Duplicate entry '<email>'") never rea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.util.types import AttributeValue
 
 _tracer = trace.get_tracer("app")
@@ -25,11 +26,23 @@ class span:
     # lower case: it reads as a call, `with span(...) as current:`
     """A span of its own, current while the block runs."""
 
-    __slots__ = ("_attributes", "_name", "_opened")
+    __slots__ = ("_attributes", "_kind", "_links", "_name", "_opened", "_parent")
 
-    def __init__(self, name: str, attributes: Mapping[str, AttributeValue] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        *,
+        parent: Context | None = None,
+        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+        links: Sequence[trace.Link] = (),
+    ) -> None:
+        """`parent`: the context to continue instead of the current one."""
         self._name = name
         self._attributes = attributes
+        self._parent = parent
+        self._kind = kind
+        self._links = links
         self._opened: AbstractContextManager[trace.Span] | None = None
 
     def __enter__(self) -> trace.Span:
@@ -37,6 +50,9 @@ class span:
             return trace.INVALID_SPAN
         self._opened = _tracer.start_as_current_span(
             self._name,
+            context=self._parent,
+            kind=self._kind,
+            links=self._links,
             attributes=self._attributes,
             record_exception=False,
             set_status_on_exception=False,

@@ -36,13 +36,12 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 
-from app.application.tracing import tracing_is_on
+from app.application.tracing import span, tracing_is_on
 from app.domain.events import DomainEvent
 from app.infra.db.tables import TRACE_CONTEXT_LENGTH
 from app.infra.settings import Settings
 
 logger = logging.getLogger(__name__)
-_tracer = trace.get_tracer(__name__)
 
 
 def _sampler(name: str, ratio: float) -> Sampler:
@@ -179,15 +178,15 @@ def publishing(events: Sequence[DomainEvent]) -> Iterator[None]:
     here = trace.get_current_span().get_span_context()
     if here.is_valid:
         links.append(trace.Link(here))
-    with _tracer.start_as_current_span(
+    with span(
         "outbox.publish",
-        context=parent,
-        kind=trace.SpanKind.PRODUCER,
-        links=links,
-        attributes={
+        {
             "messaging.operation.type": "publish",
             "messaging.batch.message_count": len(events),
             "event.types": sorted({type(event).__name__ for event in events}),
         },
+        parent=parent,
+        kind=trace.SpanKind.PRODUCER,
+        links=links,
     ):
         yield
