@@ -176,7 +176,7 @@ def publishing(events: Sequence[DomainEvent]) -> Iterator[None]:
         if found is not None and found is not parent
     ]
     here = trace.get_current_span().get_span_context()
-    if here.is_valid:
+    if here.is_valid and parent is not None:  # without a stored parent, `here` is the parent
         links.append(trace.Link(here))
     with span(
         "outbox.publish",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from app.application.ports.messaging import OutboxBacklog
+from app.application.tracing import span
 from app.domain.events import DomainEvent, UserRegistered
 from tests.contract.builders import T0
 from tests.contract.conftest import Storage
+from tests.tracing import Spans
+from tests.tracing import spans as spans  # the fixture
 
 
 def _registered(n: int, *, minutes: int = 0) -> UserRegistered:
@@ -26,6 +30,27 @@ async def _committed(storage: Storage, *events: DomainEvent) -> None:
 
 
 class TestOutbox:
+    async def test_an_event_keeps_the_trace_context_it_was_added_in(
+        self, storage: Storage, spans: Spans
+    ) -> None:
+        traced, untraced = _registered(1), _registered(2)
+        with span("adding") as adding:
+            await _committed(storage, traced)
+        await _committed(storage, untraced)
+
+        async with storage.write_uow() as uow:
+            unsent = await uow.outbox.unsent([traced.event_id, untraced.event_id])
+            due = await uow.outbox.due(before=T0 + timedelta(days=1), limit=10)
+
+        context = adding.get_span_context()
+        traceparent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+        assert [json.loads(event.trace_context or "{}") for event in unsent] == [
+            {"traceparent": traceparent},
+            {},
+        ]
+        assert [event.trace_context for event in due] == [event.trace_context for event in unsent]
+        assert unsent == [traced, untraced]  # the context is beside the event, not in it
+
     async def test_events_come_back_as_they_went_in(self, storage: Storage) -> None:
         event = _registered(1)
         await _committed(storage, event)

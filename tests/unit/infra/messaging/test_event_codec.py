@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+import json
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
 
 from app.application.consumers.dispatcher import service_events
-from app.domain.events import DomainEvent
+from app.domain.events import DomainEvent, UserRegistered
 from app.infra.messaging.event_codec import decode, encode
 from tests.fakes.clock import T0
 
@@ -16,7 +17,7 @@ from tests.fakes.clock import T0
 def _sample(kind: type[DomainEvent]) -> DomainEvent:
     values: dict[str, Any] = {}
     for field in fields(kind):
-        if field.name in ("occurred_at", "event_id"):
+        if field.name in ("occurred_at", "event_id", "trace_context"):
             continue
         values[field.name] = {"str": "x", "int": 2}.get(str(field.type), ("a", "b"))
     return kind(occurred_at=T0, **values)
@@ -47,3 +48,16 @@ def test_two_event_types_cannot_share_a_name() -> None:
 def test_an_event_of_another_module_cannot_take_a_registered_name() -> None:
     with pytest.raises(TypeError, match=r"app\.domain\.events\.PostCreated"):
         type("PostCreated", (DomainEvent,), {"__module__": "app.domain.elsewhere"})
+
+
+def test_the_trace_context_travels_beside_the_payload_not_in_it() -> None:
+    context = '{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}'
+    event = replace(_sample(UserRegistered), trace_context=context)
+
+    name, payload = encode(event)
+    back = decode(name, payload, context)
+
+    assert "trace" not in json.loads(payload)
+    assert back == event
+    assert back.trace_context == context
+    assert decode(name, payload).trace_context is None
