@@ -7,10 +7,15 @@ runner's requests, rounds and warm-ups (BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMU
 prints each one's medians and the ratio of this checkout's req/s to the other's. Both
 run on this environment's packages. Scenarios: get_post_db, get_post_cached,
 list_pages, create_post (default: all).
+
+BENCH_THIS_ENV (`NAME=value,NAME=value`) adds settings to this checkout's servers only:
+`BENCH_THIS_ENV=OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 python -m bench.compare .`
+measures what tracing costs against the same code without it.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -58,6 +63,14 @@ def _requests(
     }
 
 
+def this_env(text: str) -> dict[str, str]:
+    """`NAME=value,NAME=value` as a mapping (values may hold `=`, not `,`)."""
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
+        raise SystemExit(f"BENCH_THIS_ENV: expected NAME=value,NAME=value, got {text!r}")
+    return {name.strip(): value for name, value in pairs}
+
+
 def main(argv: list[str]) -> int:
     if not argv or not Path(argv[0], "app", "main.py").is_file():
         print(__doc__)
@@ -79,11 +92,12 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown scenarios: {', '.join(unknown)}")
         return 2
+    extra = this_env(os.environ.get("BENCH_THIS_ENV", ""))
     specs = {
         f"service_{who}_{cache}": ServerSpec(
             f"service_{who}_{cache}",
             SERVICE_TARGET,
-            service_env(config.database, cache=cache),
+            service_env(config.database, cache=cache) | (extra if who == "this" else {}),
             f"{root} with CACHE_BACKEND={cache}, CACHE_PREFIX={redis_prefix()}",
             root=root,
         )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 import pytest
 import redis
 

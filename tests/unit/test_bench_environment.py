@@ -10,6 +10,7 @@ import pytest
 
 from app.infra.settings import load_settings
 from bench.common import redis_prefix, service_env
+from bench.compare import this_env
 
 HOSTILE = {
     "DATABASE_URL": "mysql+aiomysql://dev:secret@devhost/devdb",
@@ -17,6 +18,7 @@ HOSTILE = {
     "REDIS_URL": "redis://devhost:6379/7",
     "CACHE_PREFIX": "devapp",
     "CELERY_BROKER_URL": "amqp://dev:dev@devhost//",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://devhost:4318",
     "ENV_FILE": ".env",
     "CONFIG_FILE": "/elsewhere/config.yml",
 }
@@ -48,6 +50,17 @@ def test_the_service_reads_the_bench_settings_only(developer_shell: pytest.Monke
     assert settings.redis_url.get_secret_value() == "redis://127.0.0.1:6379/5"
     assert (settings.cache_prefix, settings.log_level) == ("bench-ci", "WARNING")
     assert settings.messaging_in_use == "in_process"
+    assert settings.otel_exporter_otlp_endpoint == ""  # not traced unless asked
+
+
+def test_settings_for_this_checkout_alone_are_read_as_pairs() -> None:
+    assert this_env("") == {}
+    assert this_env("OTEL_EXPORTER_OTLP_ENDPOINT=http://h:4318/a=b, LOG_LEVEL=INFO") == {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://h:4318/a=b",
+        "LOG_LEVEL": "INFO",
+    }
+    with pytest.raises(SystemExit, match="BENCH_THIS_ENV"):
+        this_env("OTEL_EXPORTER_OTLP_ENDPOINT")
 
 
 def test_the_redis_prefix_is_checked_before_keys_are_deleted_under_it(
