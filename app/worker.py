@@ -37,8 +37,9 @@ RETRY_DELAY_MAX = 60
 
 settings = load_settings()
 celery = create_celery(settings)
-# Tracing, when on: set up before any task runs, so that Celery's task spans continue the
-# trace that each message's headers carry (from the request that wrote the event).
+# Tracing, when on: set up here, before any task runs, so that Celery's task spans continue
+# the trace that each message's headers carry (from the request that wrote the event). A
+# prefork child gets its own export thread: the SDK starts it again after a fork.
 tracer_provider = build_tracer_provider(settings)
 use_globally(tracer_provider)
 instrument_celery(tracer_provider)

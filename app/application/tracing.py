@@ -26,7 +26,7 @@ class span:
     # lower case: it reads as a call, `with span(...) as current:`
     """A span of its own, current while the block runs."""
 
-    __slots__ = ("_attributes", "_kind", "_links", "_name", "_opened", "_parent")
+    __slots__ = ("_attributes", "_kind", "_links", "_name", "_opened", "_parent", "_span")
 
     def __init__(
         self,
@@ -44,6 +44,7 @@ class span:
         self._kind = kind
         self._links = links
         self._opened: AbstractContextManager[trace.Span] | None = None
+        self._span: trace.Span = trace.INVALID_SPAN
 
     def __enter__(self) -> trace.Span:
         if not tracing_is_on():
@@ -57,7 +58,8 @@ class span:
             record_exception=False,
             set_status_on_exception=False,
         )
-        return self._opened.__enter__()
+        self._span = self._opened.__enter__()
+        return self._span
 
     def __exit__(
         self,
@@ -69,7 +71,8 @@ class span:
         if opened is None:
             return
         if kind is not None:
-            current = trace.get_current_span()
-            current.set_status(trace.StatusCode.ERROR, kind.__name__)
-            current.set_attribute("error.type", kind.__qualname__)
+            # This span, not whatever is current now: a library may have left its own
+            # span current (Celery's, when a publish fails half-way).
+            self._span.set_status(trace.StatusCode.ERROR, kind.__name__)
+            self._span.set_attribute("error.type", kind.__qualname__)
         opened.__exit__(kind, error, traceback)

@@ -74,7 +74,12 @@ def test_a_bad_import_breaks_its_contract(contract: str, tmp_path: Path) -> None
     assert [line for line in broken if line.startswith(contract)], result.stdout
 
 
-OPENTELEMETRY_API = {"opentelemetry", "opentelemetry.trace", "opentelemetry.util.types"}
+OPENTELEMETRY_API = {
+    "opentelemetry",
+    "opentelemetry.context",
+    "opentelemetry.trace",
+    "opentelemetry.util.types",
+}
 """What the application may import of OpenTelemetry: the API, a no-op without the SDK
 (import-linter names external packages by their top level only, so this is checked here)."""
 

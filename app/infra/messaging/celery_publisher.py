@@ -32,9 +32,11 @@ class CeleryPublisher:
         """One task per event, each confirmed by the broker before the next is sent."""
         loop = asyncio.get_running_loop()
         sent: list[str] = []
-        here = copy_context()  # the relay's or sweep's span: the publish span links to it
         for event in events:
             kind, payload = encode(event)
+            # A copy of this context per event (the relay's or sweep's span, which the
+            # publish span links to): what one send leaves in its context stays there.
+            here = copy_context()
             try:
                 await loop.run_in_executor(
                     self._threads, here.run, self._send, event, kind, payload

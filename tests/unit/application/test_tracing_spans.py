@@ -3,13 +3,14 @@ the outbox's batches, and what a failure leaves in them (its type, never its mes
 
 from __future__ import annotations
 
+import contextvars
 import subprocess
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from opentelemetry import trace
+from opentelemetry import context, trace
 
 from app.application.caching import CacheKeys, ResultCache, cached
 from app.application.consumers.dispatcher import EventDispatcher, consumer_name
@@ -48,6 +49,22 @@ class TestSpan:
         assert failed.status.description == "LookupError"
         assert failed.attributes == {"error.type": "LookupError"}
         assert failed.events == ()
+
+    def test_a_failure_marks_this_span_even_when_a_library_left_another_current(
+        self, spans: Spans
+    ) -> None:
+        def fail_leaving_a_span_current() -> None:
+            with span("mine"):
+                leaked = trace.get_tracer("library").start_span("leaked")
+                context.attach(trace.set_span_in_context(leaked))  # never detached
+                raise OSError("half-way")
+
+        with pytest.raises(OSError, match="half-way"):
+            contextvars.copy_context().run(fail_leaving_a_span_current)
+
+        mine = spans.one("mine")
+        assert mine.status.status_code is trace.StatusCode.ERROR
+        assert mine.attributes == {"error.type": "OSError"}
 
     def test_a_parent_given_is_continued_and_links_are_kept(self, spans: Spans) -> None:
         with span("elsewhere") as elsewhere:
