@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +19,20 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
 from tests.api.conftest import register
-from tests.databases import ScratchDatabase, create_mariadb_database, drop_database, redis_prefix
 from tests.e2e.messaging import (
     BROKER_URL,
     BrokerLink,
     MailBox,
     Worker,
-    remove_queue,
-    smtp_server,
     start_worker,
     stop_worker,
 )
 from tests.e2e.servers import environment, free_port, served
-from tests.e2e.test_messaging import _broker_or_skip
+
+# the API and the worker share the messaging tests' database, mailbox and settings
+from tests.e2e.test_messaging import database as database
+from tests.e2e.test_messaging import mailbox as mailbox
+from tests.e2e.test_messaging import settings as settings
 from tests.otlp_receiver import ReceivedSpan, Receiver, otlp_receiver
 from tests.served import served as serving
 from tests.tracing import Spans, span_id, trace_id, traced_container
@@ -79,34 +79,6 @@ def test_a_served_api_exports_its_spans_and_logs_their_ids(
     assert logged
     assert {line["trace_id"] for line in logged} == {request.trace_id}
     assert {line["span_id"] for line in logged} == {request.span_id}
-
-
-@pytest.fixture
-async def database() -> AsyncIterator[ScratchDatabase]:
-    _broker_or_skip()
-    scratch = await create_mariadb_database()
-    yield scratch
-    await drop_database(scratch)
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[MailBox, int]]:
-    port = free_port()
-    with smtp_server(port) as box:
-        yield box, port
-
-
-@pytest.fixture
-def settings(database: ScratchDatabase, redis_url: str) -> Iterator[dict[str, Any]]:
-    queue = f"test-{uuid.uuid4().hex}"
-    yield {
-        "database_url": database.url,
-        "cache_backend": "redis",
-        "redis_url": redis_url,
-        "cache_prefix": redis_prefix(),
-        "celery_queue": queue,
-    }
-    remove_queue(queue)
 
 
 @pytest.fixture
