@@ -97,15 +97,7 @@ def settings(database: ScratchDatabase, redis_url: str) -> Iterator[dict[str, An
 def start(
     settings: dict[str, Any], mailbox: tuple[MailBox, int], tmp_path: Path
 ) -> Iterator[Callable[[], Worker]]:
-    env = environment({key.upper(): str(value) for key, value in settings.items()})
-    env.update(
-        APP_PROFILE="test",
-        CELERY_BROKER_URL=BROKER_URL,
-        MAILER_BACKEND="smtp",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(mailbox[1]),
-        LOG_LEVEL="INFO",
-    )
+    env = worker_environment(settings, mailbox[1], LOG_LEVEL="INFO")
     workers: list[Worker] = []
 
     def launch() -> Worker:
@@ -116,6 +108,21 @@ def start(
     yield launch
     for worker in workers:
         stop_worker(worker)
+
+
+def worker_environment(settings: dict[str, Any], smtp_port: int, **extra: str) -> dict[str, str]:
+    """A worker's environment: the settings it shares with the API, the machine's broker,
+    mail to the test's SMTP server, and `extra`."""
+    env = environment({key.upper(): str(value) for key, value in settings.items()})
+    env.update(
+        APP_PROFILE="test",
+        CELERY_BROKER_URL=BROKER_URL,
+        MAILER_BACKEND="smtp",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_port),
+        **extra,
+    )
+    return env
 
 
 async def _api(settings: dict[str, Any], broker_url: str) -> AsyncGenerator[Api]:

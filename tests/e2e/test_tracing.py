@@ -33,6 +33,7 @@ from tests.e2e.servers import environment, free_port, served
 from tests.e2e.test_messaging import database as database
 from tests.e2e.test_messaging import mailbox as mailbox
 from tests.e2e.test_messaging import settings as settings
+from tests.e2e.test_messaging import worker_environment
 from tests.otlp_receiver import ReceivedSpan, Receiver, otlp_receiver
 from tests.served import served as serving
 from tests.tracing import Spans, span_id, trace_id, traced_container
@@ -88,13 +89,9 @@ def worker(
     receiver: Receiver,
     tmp_path: Path,
 ) -> Iterator[Worker]:
-    env = environment({key.upper(): str(value) for key, value in settings.items()})
-    env.update(
-        APP_PROFILE="test",
-        CELERY_BROKER_URL=BROKER_URL,
-        MAILER_BACKEND="smtp",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(mailbox[1]),
+    env = worker_environment(
+        settings,
+        mailbox[1],
         OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
         OTEL_SERVICE_NAME=WORKER_SERVICE,
         **QUICK_EXPORT,
